@@ -1,0 +1,1 @@
+//! Runnable examples of embedding gopimi: `cargo run --example <name>`.

@@ -1,0 +1,210 @@
+//! Reads over many rows: filters, full-text search, sort and pagination.
+//!
+//! The semantics here are the contract every backend reproduces exactly, and the conformance
+//! suite checks them:
+//! - filters combine with AND; a filter on a `Null` value never matches except `IsNull`;
+//! - search: the query is split into words by [`crate::search::words`]; a row matches when every
+//!   word is a prefix of some word of its `search_text` (case-insensitive, since both sides are
+//!   normalized by the core);
+//! - sort keys apply in order, then `id` ascending breaks ties (ids are time-ordered), so pages
+//!   never overlap or skip rows; `Null` sorts first ascending, last descending;
+//! - `after` is a keyset cursor: the sort values and id of the last row of the previous page.
+
+use super::schema::Kind;
+use super::value::Value;
+use uuid::Uuid;
+
+/// One condition on a projected field.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    /// `field = value`.
+    Eq(&'static str, Value),
+    /// `field <> value` (and not null).
+    Ne(&'static str, Value),
+    /// `field IN (values)`; an empty list matches nothing.
+    In(&'static str, Vec<Value>),
+    /// `field >= value`.
+    Gte(&'static str, Value),
+    /// `field <= value`.
+    Lte(&'static str, Value),
+    /// `field < value`.
+    Lt(&'static str, Value),
+    /// `field IS NULL`.
+    IsNull(&'static str),
+    /// `field IS NOT NULL`.
+    NotNull(&'static str),
+    /// The set field contains this id.
+    Contains(&'static str, Uuid),
+}
+
+impl Filter {
+    /// The field this filter names.
+    pub fn field(&self) -> &'static str {
+        match self {
+            Filter::Eq(f, _)
+            | Filter::Ne(f, _)
+            | Filter::In(f, _)
+            | Filter::Gte(f, _)
+            | Filter::Lte(f, _)
+            | Filter::Lt(f, _)
+            | Filter::IsNull(f)
+            | Filter::NotNull(f)
+            | Filter::Contains(f, _) => f,
+        }
+    }
+}
+
+/// One sort key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortKey {
+    /// A projected field.
+    pub field: &'static str,
+    /// Descending when true.
+    pub descending: bool,
+}
+
+impl SortKey {
+    /// Ascending on `field`.
+    pub fn asc(field: &'static str) -> Self {
+        SortKey {
+            field,
+            descending: false,
+        }
+    }
+    /// Descending on `field`.
+    pub fn desc(field: &'static str) -> Self {
+        SortKey {
+            field,
+            descending: true,
+        }
+    }
+}
+
+/// A keyset cursor: the sort values of the last row seen, then its id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cursor {
+    /// One value per sort key.
+    pub values: Vec<Value>,
+    /// The id of the last row seen.
+    pub id: Uuid,
+}
+
+/// A read of many rows of one kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    /// The kind.
+    pub kind: Kind,
+    /// The workspace; `None` reads across workspaces (global kinds and routing look-ups only).
+    pub workspace_id: Option<Uuid>,
+    /// Conditions, combined with AND.
+    pub filters: Vec<Filter>,
+    /// Full-text search words (already normalized); empty means no search.
+    pub search: Vec<String>,
+    /// Sort keys; `id` ascending is always appended as the final tie-breaker.
+    pub sort: Vec<SortKey>,
+    /// Rows to skip (offset pagination).
+    pub offset: u64,
+    /// Maximum rows to return; 0 returns none (useful with `count_total`).
+    pub limit: u32,
+    /// Keyset cursor; when set, rows strictly after it in sort order are returned.
+    pub after: Option<Cursor>,
+    /// Whether to count all matching rows (ignoring offset, limit and cursor).
+    pub count_total: bool,
+}
+
+impl Query {
+    /// A query over `kind` in one workspace with no filters, the first 100 rows by id.
+    pub fn new(kind: Kind, workspace_id: Option<Uuid>) -> Self {
+        Query {
+            kind,
+            workspace_id,
+            filters: Vec::new(),
+            search: Vec::new(),
+            sort: Vec::new(),
+            offset: 0,
+            limit: 100,
+            after: None,
+            count_total: false,
+        }
+    }
+
+    /// Adds a filter.
+    pub fn filter(mut self, f: Filter) -> Self {
+        self.filters.push(f);
+        self
+    }
+
+    /// Adds a sort key.
+    pub fn sort(mut self, key: SortKey) -> Self {
+        self.sort.push(key);
+        self
+    }
+
+    /// Sets the limit.
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    /// Sets the offset.
+    pub fn offset(mut self, offset: u64) -> Self {
+        self.offset = offset;
+        self
+    }
+
+    /// Sets the search words from free text.
+    pub fn search(mut self, text: &str) -> Self {
+        self.search = crate::search::words(text);
+        self
+    }
+
+    /// Checks that every filter, sort key and cursor names a declared field of the right shape.
+    /// Backends call this first; a failure is a bug in the caller, reported as `Internal`.
+    pub fn validate(&self) -> crate::Result<()> {
+        let schema = self.kind.schema();
+        for f in &self.filters {
+            let name = f.field();
+            let ok = match f {
+                Filter::Contains(..) => schema.sets.contains(&name),
+                _ => schema.field(name).is_some(),
+            };
+            if !ok {
+                return Err(crate::Error::internal_msg(format!(
+                    "query on {} names unknown field {name}",
+                    schema.table
+                )));
+            }
+        }
+        for s in &self.sort {
+            if schema.field(s.field).is_none() {
+                return Err(crate::Error::internal_msg(format!(
+                    "query on {} sorts on unknown field {}",
+                    schema.table, s.field
+                )));
+            }
+        }
+        if let Some(c) = &self.after
+            && c.values.len() != self.sort.len()
+        {
+            return Err(crate::Error::internal_msg(
+                "cursor has a different number of values than sort keys",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Asks for the total count.
+    pub fn with_total(mut self) -> Self {
+        self.count_total = true;
+        self
+    }
+}
+
+/// The rows of one page and, when asked, the total.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct QueryResult {
+    /// The rows, in sort order.
+    pub rows: Vec<super::record::StoredRecord>,
+    /// All matching rows, when `count_total` was set.
+    pub total: Option<u64>,
+}
