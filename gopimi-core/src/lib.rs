@@ -20,6 +20,7 @@ pub mod blob;
 pub mod clock;
 pub mod error;
 pub mod ids;
+pub mod jobs;
 pub mod mail;
 pub mod model;
 pub mod search;
