@@ -23,6 +23,7 @@ pub mod ids;
 pub mod jobs;
 pub mod mail;
 pub mod model;
+pub mod pipeline;
 pub mod search;
 pub mod store;
 
