@@ -227,9 +227,17 @@ pub async fn claims_span_workspaces(store: Arc<dyn Store>) {
     );
 }
 
-/// Eight claimers race over fifty due jobs: every job is claimed exactly once, by the worker the
-/// store says holds it.
+/// Eight claimers race over fifty due jobs, in five rounds: every job is claimed exactly once,
+/// by the worker the store says holds it, and then completed by it.
 pub async fn concurrent_claimers(store: Arc<dyn Store>) {
+    for round in 0..5 {
+        claim_race(&store, round).await;
+    }
+    let left = ok(store.count(&Query::new(Kind::Job, None)).await, "count");
+    assert_eq!(left, 0, "every job was completed");
+}
+
+async fn claim_race(store: &Arc<dyn Store>, round: u32) {
     const JOBS: usize = 50;
     const CLAIMERS: usize = 8;
     let mut w = Writes::new();
@@ -239,19 +247,19 @@ pub async fn concurrent_claimers(store: Arc<dyn Store>) {
         w.insert(&mut j).expect("encodes");
         all.insert(j.id.0);
     }
-    ok(w.apply(&*store).await, "enqueue fifty jobs");
+    ok(w.apply(&**store).await, "enqueue fifty jobs");
     let barrier = Arc::new(tokio::sync::Barrier::new(CLAIMERS));
     let mut handles = Vec::new();
     for c in 0..CLAIMERS {
-        let store = Arc::clone(&store);
+        let store = Arc::clone(store);
         let barrier = Arc::clone(&barrier);
         handles.push(tokio::spawn(async move {
-            let worker = format!("worker-{c}");
+            let worker = format!("round-{round}-worker-{c}");
             let req = claim_at(t0(), &worker, 3);
             barrier.wait().await;
             let mut mine = Vec::new();
-            for round in 0.. {
-                assert!(round < 10_000, "{worker} never saw the queue drain");
+            for attempt in 0.. {
+                assert!(attempt < 10_000, "{worker} never saw the queue drain");
                 let got = store.claim_jobs(&req).await.expect("claim_jobs");
                 if got.is_empty() {
                     let queued = store
@@ -270,29 +278,41 @@ pub async fn concurrent_claimers(store: Arc<dyn Store>) {
                 for j in &got {
                     assert_eq!(j.locked_by.as_deref(), Some(worker.as_str()));
                 }
-                mine.extend(got.into_iter().map(|j| j.id.0));
+                mine.extend(got);
             }
             (worker, mine)
         }));
     }
     let mut owner: HashMap<Uuid, String> = HashMap::new();
+    let mut claimed_jobs = Vec::new();
     for h in handles {
         let (worker, mine) = h.await.expect("claimer panicked");
-        for id in mine {
-            if let Some(first) = owner.insert(id, worker.clone()) {
-                panic!("job {id} was claimed by both {first} and {worker}");
+        for j in mine {
+            if let Some(first) = owner.insert(j.id.0, worker.clone()) {
+                panic!(
+                    "round {round}: job {} was claimed by both {first} and {worker}",
+                    j.id
+                );
             }
+            claimed_jobs.push(j);
         }
     }
     let claimed: HashSet<Uuid> = owner.keys().copied().collect();
-    assert_eq!(claimed, all, "every job was claimed");
-    for (id, worker) in &owner {
-        let j: Job = load(&*store, None, *id).await.expect("job stored");
-        assert_eq!(j.attempts, 1, "job {id} claimed once");
+    assert_eq!(claimed, all, "round {round}: every job was claimed");
+    let mut done = Writes::new();
+    for j in &claimed_jobs {
+        let stored: Job = load(&**store, None, j.id.0).await.expect("job stored");
         assert_eq!(
-            j.locked_by.as_ref(),
-            Some(worker),
-            "job {id} held by its claimer"
+            &stored, j,
+            "round {round}: job {} is as its claimer got it",
+            j.id
         );
+        assert_eq!(
+            stored.attempts, 1,
+            "round {round}: job {} claimed once",
+            j.id
+        );
+        done.delete(j);
     }
+    ok(done.apply(&**store).await, "completing every claimed job");
 }

@@ -210,7 +210,7 @@ pub async fn cursor_mixed_directions(store: Arc<dyn Store>) {
 }
 
 /// A cursor is values, not a row: after the row it came from is deleted, the next page is the
-/// same as before.
+/// same as before. An offset given with a cursor skips rows after the cursor.
 pub async fn cursor_from_deleted_row(store: Arc<dyn Store>) {
     let s = &*store;
     let d = data(s).await;
@@ -227,6 +227,12 @@ pub async fn cursor_from_deleted_row(store: Arc<dyn Store>) {
     q.after = Some(cursor);
     let res = ok(s.query(&q).await, "query");
     assert_eq!(ids(&res.rows), reference[8..13].to_vec());
+    let skipped = ok(s.query(&q.offset(2)).await, "query");
+    assert_eq!(
+        ids(&skipped.rows),
+        reference[10..15].to_vec(),
+        "offset after the cursor"
+    );
 }
 
 /// With a filter, the cursor and the total both apply to the filtered rows only; the total

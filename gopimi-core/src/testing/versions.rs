@@ -170,6 +170,8 @@ pub async fn concurrent_increments(store: Arc<dyn Store>) {
                     let mut w: Workspace =
                         store.require(None, id.0).await.expect("workspace readable");
                     w.ticket_counter += 1;
+                    // Let the other writers run between the read and the write.
+                    tokio::task::yield_now().await;
                     match try_save(&*store, &mut w).await {
                         Ok(()) => break,
                         Err(e) if e.is_conflict() => {
