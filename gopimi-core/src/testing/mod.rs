@@ -4,7 +4,7 @@
 //! Every store crate runs the whole suite with one macro call in a test file, giving a factory
 //! that makes a fresh, empty store per case:
 //!
-//! ```ignore
+//! ```no_run
 //! // tests/conformance.rs of a store crate, with `gopimi-core = { features = ["testing"] }`
 //! // in its dev-dependencies.
 //! gopimi_core::conformance_tests!(async || gopimi_core::store::MemoryStore::new());
