@@ -104,6 +104,8 @@ pub struct FeedbackReport {
 /// What bounce detection needs besides the message.
 pub(crate) struct BounceContext<'a> {
     pub from: Option<&'a Mailbox>,
+    /// The raw From header, for senders without a usable address ("MAILER-DAEMON <>").
+    pub from_raw: Option<&'a str>,
     pub subject: &'a str,
     pub own_message_id: Option<&'a str>,
     pub auto: &'a AutoSubmission,
@@ -113,6 +115,7 @@ const DAEMON_LOCAL_PARTS: &[&str] = &[
     "mailer-daemon",
     "mailer_daemon",
     "mailerdaemon",
+    "post_master",
     "maildaemon",
     "mail-daemon",
     "mdaemon",
@@ -188,6 +191,9 @@ const BOUNCE_SUBJECTS: &[&str] = &[
     "недоставленное сообщение",
     "не доставлено",
     "mail failure.",
+    "mail failed",
+    "could not send mail",
+    "delivery warning",
 ];
 
 const BOUNCE_WORDING: &[&str] = &[
@@ -232,6 +238,12 @@ const BOUNCE_WORDING: &[&str] = &[
     "will be retried",
     "still trying",
     "could not be sent",
+    "error delivering",
+    "did not reach the following recipient",
+    "no valid recipients",
+    "failed addresses",
+    "unknown recipient",
+    "recipient name is not recognized",
     "was rejected",
     "message rejected",
     "has been blocked",
@@ -328,7 +340,18 @@ fn parse_delivery_status(text: &str) -> (Vec<BounceRecipient>, Option<String>) {
         if rcpt.is_none() && action.is_none() {
             continue;
         }
-        let status = field(&block, "status").and_then(find_status);
+        let diagnostic = field(&block, "diagnostic-code")
+            .map(|d| d.split_once(';').map_or(d, |(_, r)| r).trim().to_string());
+        let mut status = field(&block, "status").and_then(find_status);
+        // A generic status ("5.0.0") says less than the remote server's own code in the
+        // diagnostic ("550 5.7.1 ..."): prefer the specific one of the same class.
+        if let (Some(s), Some(d)) = (&status, diagnostic.as_deref().and_then(find_status))
+            && s.ends_with(".0.0")
+            && !d.ends_with(".0.0")
+            && s.chars().next() == d.chars().next()
+        {
+            status = Some(d);
+        }
         recipients.push(BounceRecipient {
             address: rcpt.map(typed_address).unwrap_or_default(),
             action: action.map(|a| {
@@ -338,8 +361,7 @@ fn parse_delivery_status(text: &str) -> (Vec<BounceRecipient>, Option<String>) {
                     .to_string()
             }),
             status,
-            diagnostic: field(&block, "diagnostic-code")
-                .map(|d| d.split_once(';').map_or(d, |(_, r)| r).trim().to_string()),
+            diagnostic,
         });
     }
     (recipients, reporting_mta)
@@ -503,8 +525,19 @@ fn returned_message(message: &Message<'_>, own: Option<&str>) -> Returned {
     Returned { ids, original }
 }
 
-fn is_daemon_sender(from: Option<&Mailbox>) -> bool {
-    let Some(from) = from else { return false };
+fn is_daemon_sender(from: Option<&Mailbox>, from_raw: Option<&str>) -> bool {
+    let raw_says_daemon = from_raw.is_some_and(|raw| {
+        let lower = raw.to_ascii_lowercase();
+        ["mailer-daemon", "mailer daemon", "postmaster"]
+            .iter()
+            .any(|d| lower.contains(d))
+    });
+    let Some(from) = from else {
+        return raw_says_daemon;
+    };
+    if raw_says_daemon && from.email.is_empty() {
+        return true;
+    }
     let local = from
         .email
         .split('@')
@@ -695,7 +728,7 @@ pub(crate) fn detect_bounce(message: &Message<'_>, text: &str, ctx: &BounceConte
         ),
         None => {
             let failed_header = !header_texts(message, "x-failed-recipients").is_empty();
-            let machine = is_daemon_sender(ctx.from)
+            let machine = is_daemon_sender(ctx.from, ctx.from_raw)
                 || ctx.auto.markers.iter().any(|m| {
                     matches!(m, AutoMarker::NullReturnPath | AutoMarker::AutoSubmitted(_))
                 });
@@ -707,7 +740,7 @@ pub(crate) fn detect_bounce(message: &Message<'_>, text: &str, ctx: &BounceConte
             // An auto-reply that merely mentions delivery is not a bounce: it needs more than
             // an Auto-Submitted header unless the subject or sender says "bounce".
             let auto_reply_only = !failed_header
-                && !is_daemon_sender(ctx.from)
+                && !is_daemon_sender(ctx.from, ctx.from_raw)
                 && !has_bounce_subject(ctx.subject)
                 && ctx
                     .auto
@@ -748,6 +781,13 @@ pub(crate) fn detect_bounce(message: &Message<'_>, text: &str, ctx: &BounceConte
     })
 }
 
+fn subject_of<'a>(message: &'a Message<'a>) -> Option<&'a str> {
+    if message.parts.is_empty() {
+        return None;
+    }
+    message.subject()
+}
+
 /// Recognizes an abuse/feedback report.
 pub(crate) fn detect_feedback_report(message: &Message<'_>, own: Option<&str>) -> Option<FeedbackReport> {
     let part = message.parts.iter().find(|p| {
@@ -764,7 +804,10 @@ pub(crate) fn detect_feedback_report(message: &Message<'_>, own: Option<&str>) -
                 .is_some_and(|r| r.eq_ignore_ascii_case("feedback-report"))
         })
     });
-    if part.is_none() && !report_type {
+    // Hotmail's complaint format: the reported message attached, no report part.
+    let complaint_subject = subject_of(message)
+        .is_some_and(|s| s.trim().to_lowercase().starts_with("complaint about message from"));
+    if part.is_none() && !report_type && !complaint_subject {
         return None;
     }
     let fields = part
@@ -775,7 +818,9 @@ pub(crate) fn detect_feedback_report(message: &Message<'_>, own: Option<&str>) -
         .collect::<Vec<_>>();
     let returned = returned_message(message, own);
     Some(FeedbackReport {
-        feedback_type: field(&fields, "feedback-type").map(|s| s.to_ascii_lowercase()),
+        feedback_type: field(&fields, "feedback-type")
+            .map(|s| s.to_ascii_lowercase())
+            .or_else(|| complaint_subject.then(|| "abuse".to_string())),
         original_message_id: returned.original.or_else(|| returned.ids.first().cloned()),
         original_recipient: field(&fields, "original-rcpt-to").map(address::clean_address),
     })

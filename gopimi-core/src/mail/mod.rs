@@ -25,6 +25,7 @@ pub mod parse;
 pub mod ports;
 pub mod quote;
 pub mod recording;
+mod repair;
 pub mod signed_id;
 pub mod subject;
 

@@ -31,6 +31,7 @@ use super::limits::{Budget, DropReason, DroppedPart, ParseLimits, truncate_utf8}
 use super::message_id::{derived_message_id, normalize_message_id, parse_id_list};
 use super::ports::InboundEmail;
 use super::quote;
+use super::repair::repair_multipart;
 use super::subject::{self, is_forward_subject};
 use crate::error::Error;
 use crate::model::Mailbox;
@@ -327,6 +328,21 @@ fn parse_unguarded(raw: &[u8], options: &ParseOptions) -> Result<ParsedEmail, Pa
             raw_html.push_str(h);
         }
     }
+    // A multipart part that lost its boundary hides the body: recover it.
+    let mut repaired_part = None;
+    if text_parts.iter().all(|t| t.trim().is_empty())
+        && raw_html.trim().is_empty()
+        && let Some(repaired) = repair_multipart(&message)
+    {
+        problems.push("a multipart part had no usable boundary; its body was recovered".into());
+        repaired_part = Some(repaired.part_index);
+        if let Some(t) = repaired.text {
+            text_parts = vec![t];
+        }
+        if let Some(h) = repaired.html {
+            raw_html = h;
+        }
+    }
     let mut text = normalize_newlines(&text_parts.join("\n"));
     if text.trim().is_empty() && !raw_html.is_empty() {
         text = normalize_newlines(&html_to_text(bounded(
@@ -372,6 +388,9 @@ fn parse_unguarded(raw: &[u8], options: &ParseOptions) -> Result<ParsedEmail, Pa
     let html_lower = raw_html.to_ascii_lowercase();
     let mut attachments = Vec::new();
     for (n, id) in message.attachments.iter().enumerate() {
+        if repaired_part == Some(*id as usize) {
+            continue;
+        }
         let Some(part) = message.parts.get(*id as usize) else {
             continue;
         };
@@ -417,6 +436,7 @@ fn parse_unguarded(raw: &[u8], options: &ParseOptions) -> Result<ParsedEmail, Pa
         &text,
         &BounceContext {
             from: from.as_ref(),
+            from_raw: message.header_raw("From"),
             subject: &subject,
             own_message_id: Some(&message_id),
             auto: &auto,

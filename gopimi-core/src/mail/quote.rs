@@ -24,6 +24,15 @@ static ATTRIBUTION_RE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+/// The verb in the middle: "Bob <b@x> kirjoitti 28/10/2021 12.46:", "Den 28/10/2021 skrev
+/// "Bob" <b@x> följande:". Only counted with an address on the line.
+static ATTRIBUTION_MID_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:wrote|schrieb|a écrit|escribió|ha scritto|schreef|skrev|napisał|escreveu|написал|kirjoitti|napsal|napísal|yazdı|írta)\b.*[:：]\s*$",
+    )
+    .expect("valid regex")
+});
+
 /// Gmail's form in languages without a verb: "2021年10月27日(水) 9:31 Bob <b@x>:".
 static ADDRESS_COLON_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\d.*<[^<>@\s]+@[^<>\s]+>\s*[:：]\s*$").expect("valid regex"));
@@ -39,7 +48,10 @@ fn is_attribution(line: &str) -> bool {
         return false;
     }
     let has_evidence = s.chars().any(|c| c.is_ascii_digit()) || s.contains('@');
-    has_evidence && (ATTRIBUTION_RE.is_match(s) || ADDRESS_COLON_RE.is_match(s))
+    has_evidence
+        && (ATTRIBUTION_RE.is_match(s)
+            || ADDRESS_COLON_RE.is_match(s)
+            || (s.contains('@') && ATTRIBUTION_MID_RE.is_match(s)))
 }
 
 /// Whether lines from `start` open a quoted header block.
