@@ -30,7 +30,10 @@ fn options_for(entry: &Value) -> ParseOptions {
         };
     }
     if let Some(list) = entry["loop_addresses"].as_array() {
-        options.loop_addresses = list.iter().filter_map(|v| v.as_str().map(String::from)).collect();
+        options.loop_addresses = list
+            .iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect();
     }
     options
 }
@@ -41,7 +44,11 @@ fn read(file: &str) -> Vec<u8> {
 
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -63,28 +70,44 @@ fn check(entry: &Value, p: &ParsedEmail) -> Vec<String> {
     for (key, want) in obj {
         match key.as_str() {
             "file" | "limits" | "loop_addresses" => {}
-            "from" => eq(&mut errs, 
+            "from" => eq(
+                &mut errs,
                 "from",
                 format!("{:?}", p.from.as_ref().map(|m| m.email.clone())),
                 format!("{:?}", want.as_str().map(String::from)),
             ),
-            "from_name" => eq(&mut errs, 
+            "from_name" => eq(
+                &mut errs,
                 "from_name",
                 format!("{:?}", p.from.as_ref().and_then(|m| m.name.clone())),
                 format!("{:?}", want.as_str().map(String::from)),
             ),
-            "to" => eq(&mut errs, 
+            "to" => eq(
+                &mut errs,
                 "to",
-                format!("{:?}", p.to.iter().map(|m| m.email.clone()).collect::<Vec<_>>()),
+                format!(
+                    "{:?}",
+                    p.to.iter().map(|m| m.email.clone()).collect::<Vec<_>>()
+                ),
                 format!("{:?}", strings(want)),
             ),
-            "cc" => eq(&mut errs, 
+            "cc" => eq(
+                &mut errs,
                 "cc",
-                format!("{:?}", p.cc.iter().map(|m| m.email.clone()).collect::<Vec<_>>()),
+                format!(
+                    "{:?}",
+                    p.cc.iter().map(|m| m.email.clone()).collect::<Vec<_>>()
+                ),
                 format!("{:?}", strings(want)),
             ),
-            "subject" => eq(&mut errs, "subject", p.subject.clone(), want.as_str().unwrap_or_default().into()),
-            "normalized_subject" => eq(&mut errs, 
+            "subject" => eq(
+                &mut errs,
+                "subject",
+                p.subject.clone(),
+                want.as_str().unwrap_or_default().into(),
+            ),
+            "normalized_subject" => eq(
+                &mut errs,
                 "normalized_subject",
                 p.normalized_subject.clone(),
                 want.as_str().unwrap_or_default().into(),
@@ -95,28 +118,50 @@ fn check(entry: &Value, p: &ParsedEmail) -> Vec<String> {
                         errs.push(format!("message_id: want derived, got {:?}", p.message_id));
                     }
                 } else {
-                    eq(&mut errs, "message_id", p.message_id.clone(), want.as_str().unwrap_or_default().into());
+                    eq(
+                        &mut errs,
+                        "message_id",
+                        p.message_id.clone(),
+                        want.as_str().unwrap_or_default().into(),
+                    );
                 }
             }
-            "date" => eq(&mut errs, 
+            "date" => eq(
+                &mut errs,
                 "date",
                 format!("{:?}", p.date.map(|d| d.to_rfc3339())),
                 format!("{:?}", want.as_str().map(String::from)),
             ),
-            "text" => eq(&mut errs, "text", p.text.clone(), want.as_str().unwrap_or_default().into()),
+            "text" => eq(
+                &mut errs,
+                "text",
+                p.text.clone(),
+                want.as_str().unwrap_or_default().into(),
+            ),
             "text_contains" => {
                 let w = want.as_str().unwrap_or_default();
                 if !p.text.contains(w) {
                     errs.push(format!("text does not contain {w:?}: {:?}", p.text));
                 }
             }
-            "text_from_html" => eq(&mut errs, "text_from_html", p.text_from_html.to_string(), want.to_string()),
-            "new_text" => eq(&mut errs, 
+            "text_from_html" => eq(
+                &mut errs,
+                "text_from_html",
+                p.text_from_html.to_string(),
+                want.to_string(),
+            ),
+            "new_text" => eq(
+                &mut errs,
                 "new_text",
                 format!("{:?}", p.new_text),
                 format!("{:?}", want.as_str().map(String::from)),
             ),
-            "html" => eq(&mut errs, "html present", p.html.is_some().to_string(), want.to_string()),
+            "html" => eq(
+                &mut errs,
+                "html present",
+                p.html.is_some().to_string(),
+                want.to_string(),
+            ),
             "html_contains" => {
                 let html = p.html.clone().unwrap_or_default();
                 for w in strings(want) {
@@ -133,45 +178,84 @@ fn check(entry: &Value, p: &ParsedEmail) -> Vec<String> {
                     }
                 }
             }
-            "attachments" => eq(&mut errs, 
+            "attachments" => eq(
+                &mut errs,
                 "listed attachments",
                 p.listed_attachments().count().to_string(),
                 want.to_string(),
             ),
-            "inline" => eq(&mut errs, "inline parts", p.inline_parts().count().to_string(), want.to_string()),
-            "attachment_names" => eq(&mut errs, 
+            "inline" => eq(
+                &mut errs,
+                "inline parts",
+                p.inline_parts().count().to_string(),
+                want.to_string(),
+            ),
+            "attachment_names" => eq(
+                &mut errs,
                 "attachment names",
-                format!("{:?}", p.listed_attachments().map(|a| a.filename.clone()).collect::<Vec<_>>()),
-                format!("{:?}", strings(want)),
-            ),
-            "attachment_types" => eq(&mut errs, 
-                "attachment types",
-                format!("{:?}", p.listed_attachments().map(|a| a.content_type.clone()).collect::<Vec<_>>()),
-                format!("{:?}", strings(want)),
-            ),
-            "attachment_sizes" => eq(&mut errs, 
-                "attachment sizes",
-                format!("{:?}", p.listed_attachments().map(|a| a.size).collect::<Vec<_>>()),
                 format!(
                     "{:?}",
-                    want.as_array().map(|a| a.iter().filter_map(Value::as_u64).collect::<Vec<_>>()).unwrap_or_default()
+                    p.listed_attachments()
+                        .map(|a| a.filename.clone())
+                        .collect::<Vec<_>>()
+                ),
+                format!("{:?}", strings(want)),
+            ),
+            "attachment_types" => eq(
+                &mut errs,
+                "attachment types",
+                format!(
+                    "{:?}",
+                    p.listed_attachments()
+                        .map(|a| a.content_type.clone())
+                        .collect::<Vec<_>>()
+                ),
+                format!("{:?}", strings(want)),
+            ),
+            "attachment_sizes" => eq(
+                &mut errs,
+                "attachment sizes",
+                format!(
+                    "{:?}",
+                    p.listed_attachments().map(|a| a.size).collect::<Vec<_>>()
+                ),
+                format!(
+                    "{:?}",
+                    want.as_array()
+                        .map(|a| a.iter().filter_map(Value::as_u64).collect::<Vec<_>>())
+                        .unwrap_or_default()
                 ),
             ),
             "attachment_contains" => {
-                let first = p.listed_attachments().next().map(|a| String::from_utf8_lossy(&a.data).into_owned());
+                let first = p
+                    .listed_attachments()
+                    .next()
+                    .map(|a| String::from_utf8_lossy(&a.data).into_owned());
                 for w in strings(want) {
                     if !first.as_deref().unwrap_or_default().contains(&w) {
                         errs.push(format!("first attachment does not contain {w:?}"));
                     }
                 }
             }
-            "inline_content_ids" => eq(&mut errs, 
+            "inline_content_ids" => eq(
+                &mut errs,
                 "inline content ids",
-                format!("{:?}", p.inline_parts().map(|a| a.content_id.clone().unwrap_or_default()).collect::<Vec<_>>()),
+                format!(
+                    "{:?}",
+                    p.inline_parts()
+                        .map(|a| a.content_id.clone().unwrap_or_default())
+                        .collect::<Vec<_>>()
+                ),
                 format!("{:?}", strings(want)),
             ),
-            "automatic" => eq(&mut errs, "automatic", p.is_automatic().to_string(), want.to_string()),
-            "suppress_auto_response" => eq(&mut errs, 
+            "automatic" => eq(
+                &mut errs,
+                "automatic",
+                p.is_automatic().to_string(),
+                want.to_string(),
+            ),
+            "suppress_auto_response" => eq(
+                &mut errs,
                 "suppress_auto_response",
                 p.suppress_auto_response().to_string(),
                 want.to_string(),
@@ -181,7 +265,12 @@ fn check(entry: &Value, p: &ParsedEmail) -> Vec<String> {
                 let mut w = strings(want);
                 got.sort();
                 w.sort();
-                eq(&mut errs, "auto markers", format!("{got:?}"), format!("{w:?}"));
+                eq(
+                    &mut errs,
+                    "auto markers",
+                    format!("{got:?}"),
+                    format!("{w:?}"),
+                );
             }
             "bounce" => match (&p.bounce, want.is_null()) {
                 (None, true) => {}
@@ -191,18 +280,25 @@ fn check(entry: &Value, p: &ParsedEmail) -> Vec<String> {
                     let bv = serde_json::to_value(b).expect("bounce serializes");
                     for field in ["outcome", "evidence", "original_message_id"] {
                         if let Some(w) = want.get(field) {
-                            eq(&mut errs, &format!("bounce.{field}"), bv[field].to_string(), w.to_string());
+                            eq(
+                                &mut errs,
+                                &format!("bounce.{field}"),
+                                bv[field].to_string(),
+                                w.to_string(),
+                            );
                         }
                     }
                     if let Some(w) = want.get("recipient") {
-                        eq(&mut errs, 
+                        eq(
+                            &mut errs,
                             "bounce.recipient",
                             format!("{:?}", b.recipients.first().map(|r| r.address.clone())),
                             format!("{:?}", w.as_str().map(String::from)),
                         );
                     }
                     if let Some(w) = want.get("status") {
-                        eq(&mut errs, 
+                        eq(
+                            &mut errs,
                             "bounce.status",
                             format!("{:?}", b.status().map(String::from)),
                             format!("{:?}", w.as_str().map(String::from)),
@@ -212,7 +308,12 @@ fn check(entry: &Value, p: &ParsedEmail) -> Vec<String> {
             },
             "feedback_report" => {
                 let got = serde_json::to_value(&p.feedback_report).expect("serializes");
-                eq(&mut errs, "feedback_report", got.to_string(), want.to_string());
+                eq(
+                    &mut errs,
+                    "feedback_report",
+                    got.to_string(),
+                    want.to_string(),
+                );
             }
             "forwarded" => match (&p.forwarded, want.is_null()) {
                 (None, true) => {}
@@ -228,43 +329,66 @@ fn check(entry: &Value, p: &ParsedEmail) -> Vec<String> {
                         ("note", "note"),
                     ] {
                         if let Some(w) = want.get(k) {
-                            eq(&mut errs, &format!("forwarded.{k}"), fv[field].to_string(), w.to_string());
+                            eq(
+                                &mut errs,
+                                &format!("forwarded.{k}"),
+                                fv[field].to_string(),
+                                w.to_string(),
+                            );
                         }
                     }
                     if let Some(w) = want.get("body_contains").and_then(Value::as_str)
                         && !f.body.as_deref().unwrap_or_default().contains(w)
                     {
-                        errs.push(format!("forwarded body does not contain {w:?}: {:?}", f.body));
+                        errs.push(format!(
+                            "forwarded body does not contain {w:?}: {:?}",
+                            f.body
+                        ));
                     }
                 }
             },
-            "ticket_token" => eq(&mut errs, 
+            "ticket_token" => eq(
+                &mut errs,
                 "ticket_token",
                 format!("{:?}", p.ticket_token),
                 format!("{:?}", want.as_i64()),
             ),
-            "in_reply_to" => eq(&mut errs, 
+            "in_reply_to" => eq(
+                &mut errs,
                 "in_reply_to",
                 format!("{:?}", p.in_reply_to),
                 format!("{:?}", want.as_str().map(String::from)),
             ),
-            "references" => eq(&mut errs, 
+            "references" => eq(
+                &mut errs,
                 "references",
                 format!("{:?}", p.references),
                 format!("{:?}", strings(want)),
             ),
-            "references_count" => eq(&mut errs, "references count", p.references.len().to_string(), want.to_string()),
-            "references_first" => eq(&mut errs, 
+            "references_count" => eq(
+                &mut errs,
+                "references count",
+                p.references.len().to_string(),
+                want.to_string(),
+            ),
+            "references_first" => eq(
+                &mut errs,
                 "references first",
                 format!("{:?}", p.references.first()),
                 format!("{:?}", want.as_str()),
             ),
-            "references_last" => eq(&mut errs, 
+            "references_last" => eq(
+                &mut errs,
                 "references last",
                 format!("{:?}", p.references.last()),
                 format!("{:?}", want.as_str()),
             ),
-            "list_id" => eq(&mut errs, "list_id present", p.list_id.is_some().to_string(), want.to_string()),
+            "list_id" => eq(
+                &mut errs,
+                "list_id present",
+                p.list_id.is_some().to_string(),
+                want.to_string(),
+            ),
             "dropped" => {
                 let got: Vec<String> = p
                     .dropped
@@ -276,7 +400,11 @@ fn check(entry: &Value, p: &ParsedEmail) -> Vec<String> {
                             DropReason::BodyTruncated { .. } => "body_truncated",
                             DropReason::RawTooLarge { .. } => "raw_too_large",
                         };
-                        format!("{}:{}:{reason}", d.filename.clone().unwrap_or_default(), d.size)
+                        format!(
+                            "{}:{}:{reason}",
+                            d.filename.clone().unwrap_or_default(),
+                            d.size
+                        )
                     })
                     .collect();
                 let w: Vec<String> = want
@@ -296,7 +424,9 @@ fn check(entry: &Value, p: &ParsedEmail) -> Vec<String> {
                     .unwrap_or_default();
                 eq(&mut errs, "dropped", format!("{got:?}"), format!("{w:?}"));
             }
-            other => errs.push(format!("manifest key {other:?} is not checked by this test")),
+            other => errs.push(format!(
+                "manifest key {other:?} is not checked by this test"
+            )),
         }
     }
     errs
@@ -318,7 +448,12 @@ fn every_corpus_message_matches_its_manifest_entry() {
             Err(e) => failures.push(format!("{file}: did not parse: {e}")),
         }
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -328,7 +463,11 @@ fn every_file_in_the_corpus_folder_has_a_manifest_entry() {
         .filter_map(|e| e["file"].as_str().map(String::from))
         .collect();
     for entry in std::fs::read_dir(corpus_dir()).expect("corpus dir") {
-        let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
         if name.ends_with(".eml") {
             assert!(listed.contains(&name), "{name} has no manifest entry");
         }
@@ -363,7 +502,10 @@ fn a_derived_id_survives_relays_adding_trace_headers() {
         .expect("utf8")
         .replace("Does the ticket", "Will the ticket");
     let c = parse_email(edited.as_bytes(), &ParseOptions::default()).expect("parses");
-    assert_ne!(a.message_id, c.message_id, "different content, different id");
+    assert_ne!(
+        a.message_id, c.message_id,
+        "different content, different id"
+    );
 }
 
 #[test]
@@ -396,8 +538,20 @@ fn sanitized_html_never_keeps_active_content() {
         let parsed = parse_email(&read(file), &options_for(&entry)).expect("parses");
         let Some(html) = parsed.html else { continue };
         let lower = html.to_lowercase();
-        for needle in ["<script", "javascript:", "onerror", "onload", "onclick", "<iframe", "<form", "url("] {
-            assert!(!lower.contains(needle), "{file}: sanitized HTML keeps {needle}: {html}");
+        for needle in [
+            "<script",
+            "javascript:",
+            "onerror",
+            "onload",
+            "onclick",
+            "<iframe",
+            "<form",
+            "url(",
+        ] {
+            assert!(
+                !lower.contains(needle),
+                "{file}: sanitized HTML keeps {needle}: {html}"
+            );
         }
         for src in lower.split("src=\"").skip(1) {
             assert!(

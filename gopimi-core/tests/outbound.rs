@@ -10,7 +10,9 @@ use gopimi_core::mail::{
 use gopimi_core::model::Mailbox;
 
 fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).expect("date").with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(s)
+        .expect("date")
+        .with_timezone(&Utc)
 }
 
 fn reply(ticket: TicketId) -> OutboundEmail {
@@ -59,27 +61,54 @@ fn a_reply_round_trips_through_the_parser() {
     assert_eq!(out.from, "support@helpdesk.example");
     assert_eq!(
         out.recipients,
-        vec!["juergen@example.de", "boss@example.de", "audit@helpdesk.example"]
+        vec![
+            "juergen@example.de",
+            "boss@example.de",
+            "audit@helpdesk.example"
+        ]
     );
     let raw = String::from_utf8_lossy(&out.mime).to_string();
-    assert!(!raw.contains("audit@helpdesk.example"), "BCC stays out of the headers");
+    assert!(
+        !raw.contains("audit@helpdesk.example"),
+        "BCC stays out of the headers"
+    );
 
     let parsed = parse_email(&out.mime, &ParseOptions::default()).expect("parses");
     assert_eq!(parsed.message_id, out.message_id);
-    assert_eq!(signer.verify(&parsed.message_id), Some(ThreadRef::Ticket(ticket)));
+    assert_eq!(
+        signer.verify(&parsed.message_id),
+        Some(ThreadRef::Ticket(ticket))
+    );
     assert!(parsed.message_id.ends_with("@helpdesk.example"));
-    assert_eq!(parsed.from, Some(Mailbox::named("Acme Support", "support@helpdesk.example")));
-    assert_eq!(parsed.to, vec![Mailbox::named("Jürgen Weiß", "juergen@example.de")]);
+    assert_eq!(
+        parsed.from,
+        Some(Mailbox::named("Acme Support", "support@helpdesk.example"))
+    );
+    assert_eq!(
+        parsed.to,
+        vec![Mailbox::named("Jürgen Weiß", "juergen@example.de")]
+    );
     assert_eq!(parsed.cc, vec![Mailbox::new("boss@example.de")]);
     assert_eq!(parsed.subject, "Re: Drucker kaputt [#7]");
     assert_eq!(parsed.ticket_token, Some(7));
-    assert_eq!(parsed.in_reply_to.as_deref(), Some("customer-25@example.de"));
+    assert_eq!(
+        parsed.in_reply_to.as_deref(),
+        Some("customer-25@example.de")
+    );
     assert_eq!(parsed.references.len(), 20);
     assert_eq!(parsed.references[0], "customer-0@example.de");
-    assert_eq!(parsed.references.last().map(String::as_str), Some("customer-25@example.de"));
+    assert_eq!(
+        parsed.references.last().map(String::as_str),
+        Some("customer-25@example.de")
+    );
     assert_eq!(parsed.date, Some(at("2024-05-02T10:00:00Z")));
     assert!(parsed.text.contains("der Techniker kommt morgen."));
-    assert!(parsed.html.as_deref().is_some_and(|h| h.contains("cid:sig@helpdesk.example")));
+    assert!(
+        parsed
+            .html
+            .as_deref()
+            .is_some_and(|h| h.contains("cid:sig@helpdesk.example"))
+    );
     let inline: Vec<_> = parsed.inline_parts().collect();
     assert_eq!(inline.len(), 1);
     assert_eq!(inline[0].data, vec![0x89, b'P', b'N', b'G', 1, 2, 3]);
@@ -107,8 +136,14 @@ fn automatic_mail_is_marked_and_carries_extra_headers() {
     email.references.clear();
     email.message_id_domain = Some("mail.helpdesk.example".into());
     email.extra_headers = vec![
-        ("List-Unsubscribe".into(), "<https://helpdesk.example/u/abc>".into()),
-        ("List-Unsubscribe-Post".into(), "List-Unsubscribe=One-Click".into()),
+        (
+            "List-Unsubscribe".into(),
+            "<https://helpdesk.example/u/abc>".into(),
+        ),
+        (
+            "List-Unsubscribe-Post".into(),
+            "List-Unsubscribe=One-Click".into(),
+        ),
     ];
     let out = build_email(&email, &signer).expect("builds");
     let raw = String::from_utf8_lossy(&out.mime).to_string();
@@ -118,19 +153,27 @@ fn automatic_mail_is_marked_and_carries_extra_headers() {
     assert_eq!(parsed.subject, "We received your request");
     assert!(parsed.in_reply_to.is_none() && parsed.references.is_empty());
     assert!(parsed.message_id.ends_with("@mail.helpdesk.example"));
-    assert_eq!(signer.verify(&parsed.message_id), Some(ThreadRef::Conversation(conversation)));
+    assert_eq!(
+        signer.verify(&parsed.message_id),
+        Some(ThreadRef::Conversation(conversation))
+    );
     assert!(parsed.is_automatic());
-    assert!(parsed
-        .auto
-        .markers
-        .contains(&AutoMarker::AutoSubmitted("auto-generated".into())));
+    assert!(
+        parsed
+            .auto
+            .markers
+            .contains(&AutoMarker::AutoSubmitted("auto-generated".into()))
+    );
 }
 
 #[test]
 fn header_injection_and_bad_addresses_are_refused() {
     let signer = MessageIdSigner::new(b"k");
     let mut email = reply(TicketId::new());
-    email.to = vec![Mailbox::named("Eve\r\nBcc: victim@example.org", "eve@example.org")];
+    email.to = vec![Mailbox::named(
+        "Eve\r\nBcc: victim@example.org",
+        "eve@example.org",
+    )];
     email.subject = "Hi\r\nBcc: victim@example.org".into();
     let out = build_email(&email, &signer).expect("names and subjects are cleaned");
     let parsed = parse_email(&out.mime, &ParseOptions::default()).expect("parses");
