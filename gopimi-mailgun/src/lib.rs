@@ -1,1 +1,4 @@
-//! The Mailgun provider for gopimi: inbound webhooks, sending, stored messages, domains, events. Being built: see ARCHITECTURE.md.
+//! The Mailgun provider for gopimi.
+pub mod config;
+pub mod replay;
+pub mod signature;
