@@ -1,6 +1,7 @@
 //! Every shape of Mailgun's route webhook becomes the same mail as the one delivered raw, read
 //! through mail-parser (the core's parser), with the envelope, spam verdict and idempotency
 //! key carried; stored messages and attachments are fetched from a stand-in of Mailgun.
+#![cfg(feature = "reqwest")]
 
 mod common;
 
@@ -12,6 +13,9 @@ use wiremock::matchers::{any, basic_auth, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const STORED_PATH: &str = "/v3/domains/help.acme.test/messages/BAABAgQF-storage-key-4410";
+
+/// A file as a user sees it: name, content type, Content-ID, bytes.
+type SeenFile = (Option<String>, String, Option<String>, Vec<u8>);
 
 /// What a user sees of a mail: who, what, thread, bodies, files.
 #[derive(Debug, PartialEq)]
@@ -27,7 +31,7 @@ struct Seen {
     date: Option<i64>,
     text: String,
     html: String,
-    files: Vec<(Option<String>, String, Option<String>, Vec<u8>)>,
+    files: Vec<SeenFile>,
 }
 
 fn seen(raw: &[u8]) -> Seen {
@@ -109,14 +113,21 @@ fn assert_envelope(e: &InboundEmail) {
 fn the_raw_fixture_is_what_the_tests_think_it_is() {
     let s = raw_seen();
     assert_eq!(s.from.as_deref(), Some("rosa@example.net"));
-    assert_eq!(s.in_reply_to.as_deref(), Some("gopimi.t1.m1@help.acme.test"));
+    assert_eq!(
+        s.in_reply_to.as_deref(),
+        Some("gopimi.t1.m1@help.acme.test")
+    );
     assert_eq!(s.references.len(), 2);
     assert_eq!(s.files.len(), 3);
     assert!(s.text.contains("on fire again"));
     assert!(s.html.contains("cid:flame.7f3a@mail.example.net"));
     assert_eq!(s.cc, ["facilities@example.net"]);
     assert!(s.date.is_some());
-    assert!(s.files.iter().any(|f| f.2.as_deref() == Some("flame.7f3a@mail.example.net")));
+    assert!(
+        s.files
+            .iter()
+            .any(|f| f.2.as_deref() == Some("flame.7f3a@mail.example.net"))
+    );
 }
 
 #[tokio::test]
@@ -130,8 +141,12 @@ async fn a_parsed_forward_with_uploads_and_inline_cid_becomes_the_same_mail() {
     let m = MessageParser::default().parse(&email.raw).expect("parses");
     assert_eq!(m.header_values("Received").count(), 2);
     let raw = String::from_utf8_lossy(&email.raw);
-    let first = raw.find("Received: from mail.example.net").expect("first hop");
-    let second = raw.find("Received: by mail.example.net").expect("second hop");
+    let first = raw
+        .find("Received: from mail.example.net")
+        .expect("first hop");
+    let second = raw
+        .find("Received: by mail.example.net")
+        .expect("second hop");
     assert!(first < second, "order kept");
 }
 
@@ -209,7 +224,10 @@ async fn a_store_notification_without_message_url_downloads_its_attachments() {
     assert_envelope(&email);
     let got = seen(&email.raw);
     let want = raw_seen();
-    assert_eq!(got.files, want.files, "same files, inline image with its cid");
+    assert_eq!(
+        got.files, want.files,
+        "same files, inline image with its cid"
+    );
     assert_eq!(got.subject, want.subject);
     assert_eq!(got.in_reply_to, want.in_reply_to);
     assert_eq!(got.text, want.text);
@@ -248,10 +266,15 @@ async fn the_api_key_is_never_sent_to_a_host_that_is_not_mailgun() {
         }
     }
     let err = hooks.inbound(&form).await.expect_err("refused");
-    assert!(matches!(err, InboundError::UntrustedUrl(ref h) if h == "mailgun.net.attacker.example"));
+    assert!(
+        matches!(err, InboundError::UntrustedUrl(ref h) if h == "mailgun.net.attacker.example")
+    );
 }
 
-fn attachments_only_form(base: &str, attachments: serde_json::Value) -> gopimi_mailgun::WebhookForm {
+fn attachments_only_form(
+    base: &str,
+    attachments: serde_json::Value,
+) -> gopimi_mailgun::WebhookForm {
     let mut form = signed_form("store-notify.json", base);
     form.fields.retain(|(k, _)| k != "message-url");
     for (k, v) in form.fields.iter_mut() {
@@ -275,7 +298,10 @@ async fn a_stored_attachment_declared_over_25_mb_is_refused_without_downloading(
         &mailgun.uri(),
         serde_json::json!([{"url": url, "name": "huge.iso", "content-type": "application/octet-stream", "size": 25 * 1024 * 1024 + 1}]),
     );
-    let err = webhooks(&mailgun.uri()).inbound(&form).await.expect_err("refused");
+    let err = webhooks(&mailgun.uri())
+        .inbound(&form)
+        .await
+        .expect_err("refused");
     assert!(
         matches!(err, InboundError::TooLarge { limit, .. } if limit == 25 * 1024 * 1024),
         "{err:?}"
@@ -298,7 +324,10 @@ async fn a_stored_attachment_larger_than_25_mb_on_the_wire_is_refused() {
         &mailgun.uri(),
         serde_json::json!([{"url": url, "name": "huge.iso", "content-type": "application/octet-stream"}]),
     );
-    let err = webhooks(&mailgun.uri()).inbound(&form).await.expect_err("refused");
+    let err = webhooks(&mailgun.uri())
+        .inbound(&form)
+        .await
+        .expect_err("refused");
     assert!(matches!(err, InboundError::TooLarge { .. }), "{err:?}");
 }
 
@@ -312,7 +341,10 @@ async fn storage_outages_are_retried_then_reported_as_transient() {
         .mount(&mailgun)
         .await;
     let form = signed_form("store-notify.json", &mailgun.uri());
-    let err = webhooks(&mailgun.uri()).inbound(&form).await.expect_err("fails");
+    let err = webhooks(&mailgun.uri())
+        .inbound(&form)
+        .await
+        .expect_err("fails");
     assert!(err.is_transient(), "{err:?}");
     assert_eq!(err.response_status(), 503, "Mailgun must retry later");
 }
@@ -322,13 +354,22 @@ async fn an_expired_stored_message_is_final() {
     let mailgun = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(STORED_PATH))
-        .respond_with(ResponseTemplate::new(404).set_body_json(serde_json::json!({"message": "Message not found"})))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_json(serde_json::json!({"message": "Message not found"})),
+        )
         .expect(1)
         .mount(&mailgun)
         .await;
     let form = signed_form("store-notify.json", &mailgun.uri());
-    let err = webhooks(&mailgun.uri()).inbound(&form).await.expect_err("fails");
-    assert!(matches!(err, InboundError::Fetch(ref e) if e.is_not_found()), "{err:?}");
+    let err = webhooks(&mailgun.uri())
+        .inbound(&form)
+        .await
+        .expect_err("fails");
+    assert!(
+        matches!(err, InboundError::Fetch(ref e) if e.is_not_found()),
+        "{err:?}"
+    );
     assert_eq!(err.response_status(), 406);
 }
 
@@ -346,8 +387,14 @@ async fn an_unsigned_store_notification_fetches_nothing() {
             *v = gopimi_mailgun::signature::sign("some-other-key", "1", "2");
         }
     }
-    let err = webhooks(&mailgun.uri()).inbound(&form).await.expect_err("refused");
-    assert!(matches!(err, InboundError::Signature(SignatureError::BadSignature)));
+    let err = webhooks(&mailgun.uri())
+        .inbound(&form)
+        .await
+        .expect_err("refused");
+    assert!(matches!(
+        err,
+        InboundError::Signature(SignatureError::BadSignature)
+    ));
     assert_eq!(err.response_status(), 401);
 }
 
@@ -357,7 +404,10 @@ async fn a_redelivered_post_with_the_same_token_is_refused() {
     let form = signed_form("forward-mime.json", "");
     hooks.inbound(&form).await.expect("first time");
     let err = hooks.inbound(&form).await.expect_err("replay");
-    assert!(matches!(err, InboundError::Signature(SignatureError::Replayed)));
+    assert!(matches!(
+        err,
+        InboundError::Signature(SignatureError::Replayed)
+    ));
 }
 
 #[tokio::test]
@@ -365,7 +415,10 @@ async fn without_an_api_key_a_store_notification_is_left_for_mailgun_to_retry() 
     let hooks = MailgunWebhooks::new(verifier_at(std::sync::Arc::new(
         gopimi_core::clock::SystemClock,
     )));
-    let form = signed_form("store-notify.json", "https://storage-us-east4.api.mailgun.net");
+    let form = signed_form(
+        "store-notify.json",
+        "https://storage-us-east4.api.mailgun.net",
+    );
     let err = hooks.inbound(&form).await.expect_err("cannot fetch");
     assert!(matches!(err, InboundError::NeedsApiKey));
     assert_eq!(err.response_status(), 503);

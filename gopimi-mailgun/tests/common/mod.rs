@@ -126,12 +126,11 @@ pub fn manual_clock(secs: i64) -> ManualClock {
     ManualClock::new(chrono::Utc.timestamp_opt(secs, 0).single().expect("time"))
 }
 
-/// A multipart/form-data request body read back with mail-parser: (name, filename,
-/// content type, bytes) per part.
-pub fn multipart_parts(
-    content_type: &str,
-    body: &[u8],
-) -> Vec<(String, Option<String>, Option<String>, Vec<u8>)> {
+/// One part of a multipart/form-data body: (name, filename, content type, bytes).
+pub type FormPart = (String, Option<String>, Option<String>, Vec<u8>);
+
+/// A multipart/form-data request body read back with mail-parser.
+pub fn multipart_parts(content_type: &str, body: &[u8]) -> Vec<FormPart> {
     use mail_parser::{MessageParser, MimeHeaders, PartType};
     let mut raw = format!("Content-Type: {content_type}\r\n\r\n").into_bytes();
     raw.extend_from_slice(body);
