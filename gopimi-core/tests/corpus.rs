@@ -561,3 +561,43 @@ fn sanitized_html_never_keeps_active_content() {
         }
     }
 }
+
+#[test]
+fn mutated_messages_never_panic_the_parser() {
+    // Deterministic xorshift, so a failure reproduces.
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    const NOISE: &[u8] = b"\r\n-=<>:;\"\\";
+    for entry in manifest() {
+        let file = entry["file"].as_str().expect("file");
+        let raw = read(file);
+        for round in 0..200 {
+            let mut m = raw.clone();
+            for _ in 0..(1 + next() % 8) {
+                if m.is_empty() {
+                    break;
+                }
+                let i = (next() as usize) % m.len();
+                match next() % 4 {
+                    0 => m[i] = next() as u8,
+                    1 => {
+                        m.remove(i);
+                    }
+                    2 => m.insert(i, NOISE[(next() as usize) % NOISE.len()]),
+                    _ => {
+                        let j = (next() as usize) % m.len();
+                        m.swap(i, j);
+                    }
+                }
+            }
+            if let Err(ParseError::ParserFailure) = parse_email(&m, &ParseOptions::default()) {
+                panic!("{file}: mutation round {round} panicked the parser");
+            }
+        }
+    }
+}
