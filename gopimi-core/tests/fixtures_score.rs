@@ -44,7 +44,9 @@ fn forwarded_sender_recovery_score() {
     let expected = read_json(&base.join("expected.json"));
     let default_subject = format!(
         "Fwd: {}",
-        expected["constants"]["SUBJECT"].as_str().unwrap_or_default()
+        expected["constants"]["SUBJECT"]
+            .as_str()
+            .unwrap_or_default()
     );
     let cases = expected["cases"].as_array().expect("cases");
     let (mut detection, mut sender, mut subject, mut notes, mut notes_total) = (0, 0, 0, 0, 0);
@@ -56,8 +58,11 @@ fn forwarded_sender_recovery_score() {
             .map(|f| std::fs::read_to_string(base.join(f)).expect("subject readable"))
             .map(|s| s.trim().to_string())
             .unwrap_or_else(|| default_subject.clone());
-        let parsed = parse_email(&wrap_forward(&body, &subject_line), &ParseOptions::default())
-            .expect("wrapped fixture parses");
+        let parsed = parse_email(
+            &wrap_forward(&body, &subject_line),
+            &ParseOptions::default(),
+        )
+        .expect("wrapped fixture parses");
         let want = &case["expected"];
         let want_forwarded = want["forwarded"].as_bool().unwrap_or(false);
         let got = parsed.forwarded.as_ref();
@@ -105,8 +110,14 @@ fn forwarded_sender_recovery_score() {
     println!("forwarded: {detection}/{n} forwarded-or-not correct");
     println!("forwarded: {subject}/{n} original subject correct");
     println!("forwarded: {notes}/{notes_total} forwarder note correct");
-    assert!(sender * 100 >= n * 95, "sender recovery fell to {sender}/{n}");
-    assert!(detection * 100 >= n * 97, "forward detection fell to {detection}/{n}");
+    assert!(
+        sender * 100 >= n * 95,
+        "sender recovery fell to {sender}/{n}"
+    );
+    assert!(
+        detection * 100 >= n * 97,
+        "forward detection fell to {detection}/{n}"
+    );
 }
 
 fn kind_of(p: &ParsedEmail) -> &'static str {
@@ -153,13 +164,18 @@ fn bounce_detection_score() {
         if got_kind == want_kind {
             kind_ok += 1;
         } else if verbose() {
-            println!("kind miss {file}: want {want_kind}, got {got_kind} (subject {:?})", parsed.subject);
+            println!(
+                "kind miss {file}: want {want_kind}, got {got_kind} (subject {:?})",
+                parsed.subject
+            );
         }
         if want_kind != "bounce" {
             continue;
         }
         bounces += 1;
-        let Some(bounce) = &parsed.bounce else { continue };
+        let Some(bounce) = &parsed.bounce else {
+            continue;
+        };
         bounces_found += 1;
         if bounce.original_message_id.is_some() {
             original_found += 1;
@@ -172,13 +188,21 @@ fn bounce_detection_score() {
         if let Some(status) = first
             .and_then(|r| r["status"].as_str())
             .filter(|s| !s.is_empty())
-            .filter(|s| s.rsplit('.').next().and_then(|d| d.parse::<u32>().ok()).is_some_and(|d| d < 900))
+            .filter(|s| {
+                s.rsplit('.')
+                    .next()
+                    .and_then(|d| d.parse::<u32>().ok())
+                    .is_some_and(|d| d < 900)
+            })
         {
             status_total += 1;
             if bounce.status() == Some(status) {
                 status_ok += 1;
             } else if verbose() {
-                println!("status miss {file}: want {status}, got {:?}", bounce.status());
+                println!(
+                    "status miss {file}: want {status}, got {:?}",
+                    bounce.status()
+                );
             }
         }
         if first.is_some() {
@@ -189,12 +213,22 @@ fn bounce_detection_score() {
         }
     }
     let n = items.len();
-    println!("bounces: {kind_ok}/{n} kind correct (bounce / auto-reply / feedback-report / dsn-delivered / not-bounce)");
+    println!(
+        "bounces: {kind_ok}/{n} kind correct (bounce / auto-reply / feedback-report / dsn-delivered / not-bounce)"
+    );
     println!("bounces: {bounces_found}/{bounces} bounces detected");
-    println!("bounces: {status_ok}/{status_total} DSN status code correct (sisimai x.x.9xx codes excluded)");
+    println!(
+        "bounces: {status_ok}/{status_total} DSN status code correct (sisimai x.x.9xx codes excluded)"
+    );
     println!("bounces: {rcpt_found}/{rcpt_total} failed recipient found");
     println!("bounces: {original_found}/{bounces_found} original Message-ID recovered");
     assert_eq!(errors, 0, "every fixture parses");
-    assert!(bounces_found * 100 >= bounces * 95, "bounce detection fell to {bounces_found}/{bounces}");
-    assert!(kind_ok * 100 >= n * 93, "kind accuracy fell to {kind_ok}/{n}");
+    assert!(
+        bounces_found * 100 >= bounces * 95,
+        "bounce detection fell to {bounces_found}/{bounces}"
+    );
+    assert!(
+        kind_ok * 100 >= n * 93,
+        "kind accuracy fell to {kind_ok}/{n}"
+    );
 }

@@ -23,9 +23,10 @@ pub(crate) fn mailboxes(address: Option<&Address<'_>>) -> Vec<Mailbox> {
         if !looks_like_address(&email) {
             continue;
         }
-        let name = addr.name().map(clean_name).filter(|n| {
-            !n.is_empty() && !n.eq_ignore_ascii_case(&email)
-        });
+        let name = addr
+            .name()
+            .map(clean_name)
+            .filter(|n| !n.is_empty() && !n.eq_ignore_ascii_case(&email));
         if out.iter().any(|m| m.email.eq_ignore_ascii_case(&email)) {
             continue;
         }
@@ -151,21 +152,53 @@ mod tests {
     #[test]
     fn parses_loose_senders() {
         let cases = [
-            ("John Doe <john.doe@acme.com>", Some("John Doe"), Some("john.doe@acme.com")),
-            ("\"John Doe\" <john.doe@acme.com>", Some("John Doe"), Some("john.doe@acme.com")),
-            ("« John Doe » <john.doe@acme.com>", Some("John Doe"), Some("john.doe@acme.com")),
-            ("John Doe [mailto:john.doe@acme.com]", Some("John Doe"), Some("john.doe@acme.com")),
-            ("John Doe (john.doe@acme.com)", Some("John Doe"), Some("john.doe@acme.com")),
-            ("John Doe (<john.doe@acme.com>)", Some("John Doe"), Some("john.doe@acme.com")),
+            (
+                "John Doe <john.doe@acme.com>",
+                Some("John Doe"),
+                Some("john.doe@acme.com"),
+            ),
+            (
+                "\"John Doe\" <john.doe@acme.com>",
+                Some("John Doe"),
+                Some("john.doe@acme.com"),
+            ),
+            (
+                "« John Doe » <john.doe@acme.com>",
+                Some("John Doe"),
+                Some("john.doe@acme.com"),
+            ),
+            (
+                "John Doe [mailto:john.doe@acme.com]",
+                Some("John Doe"),
+                Some("john.doe@acme.com"),
+            ),
+            (
+                "John Doe (john.doe@acme.com)",
+                Some("John Doe"),
+                Some("john.doe@acme.com"),
+            ),
+            (
+                "John Doe (<john.doe@acme.com>)",
+                Some("John Doe"),
+                Some("john.doe@acme.com"),
+            ),
             ("john.doe@acme.com", None, Some("john.doe@acme.com")),
             ("John Doe", Some("John Doe"), None),
-            ("John, Doe <john.doe@acme.com>", Some("John, Doe"), Some("john.doe@acme.com")),
+            (
+                "John, Doe <john.doe@acme.com>",
+                Some("John, Doe"),
+                Some("john.doe@acme.com"),
+            ),
             (
                 "John Doe<mailto:john.doe@acme.com> <john.doe@acme.com<mailto:john.doe@acme.com>> on behalf of ticketing@acme.com<mailto:ticketing@acme.com>",
                 Some("John Doe"),
                 Some("john.doe@acme.com"),
             ),
-            ("john.doe@acme.com (John Doe)", Some("John Doe"), Some("john.doe@acme.com")),
+            (
+                "john.doe@acme.com (John Doe)",
+                Some("John Doe"),
+                Some("john.doe@acme.com"),
+            ),
         ];
         for (input, name, addr) in cases {
             let (n, a) = parse_loose(input);

@@ -23,7 +23,7 @@ use super::auto_reply::{AutoMarker, AutoSubmission, header_texts};
 use super::message_id::{normalize_message_id, parse_id_list};
 use super::subject::leading_prefix;
 use crate::model::Mailbox;
-use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
+use mail_parser::{Message, MimeHeaders, PartType};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
@@ -270,8 +270,10 @@ static STATUS_RE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static MESSAGE_ID_LINE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?im)^[ \t>]*(message-id|in-reply-to|references)[ \t]*:[ \t]*(.*(?:\r?\n[ \t]+.*)*)")
-        .expect("valid regex")
+    Regex::new(
+        r"(?im)^[ \t>]*(message-id|in-reply-to|references)[ \t]*:[ \t]*(.*(?:\r?\n[ \t]+.*)*)",
+    )
+    .expect("valid regex")
 });
 
 /// First enhanced status code in `text`.
@@ -354,12 +356,7 @@ fn parse_delivery_status(text: &str) -> (Vec<BounceRecipient>, Option<String>) {
         }
         recipients.push(BounceRecipient {
             address: rcpt.map(typed_address).unwrap_or_default(),
-            action: action.map(|a| {
-                a.split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_string()
-            }),
+            action: action.map(|a| a.split_whitespace().next().unwrap_or_default().to_string()),
             status,
             diagnostic,
         });
@@ -449,7 +446,7 @@ struct Returned {
 }
 
 fn returned_message(message: &Message<'_>, own: Option<&str>) -> Returned {
-    let parser = MessageParser::default();
+    let parser = super::parse::message_parser();
     let mut ids: Vec<String> = Vec::new();
     let mut original = None;
     let mut push = |found: Vec<String>, first_is_original: bool, original: &mut Option<String>| {
@@ -544,7 +541,8 @@ fn is_daemon_sender(from: Option<&Mailbox>, from_raw: Option<&str>) -> bool {
         .next()
         .unwrap_or_default()
         .to_ascii_lowercase();
-    if DAEMON_LOCAL_PARTS.iter().any(|d| local == *d || local.starts_with(&format!("{d}+"))) {
+    let base = local.split('+').next().unwrap_or_default();
+    if DAEMON_LOCAL_PARTS.contains(&base) {
         return true;
     }
     from.name.as_deref().is_some_and(|n| {
@@ -575,14 +573,23 @@ fn has_bounce_wording(text: &str) -> bool {
 
 fn is_delay(subject: &str, text: &str) -> bool {
     let s = subject.to_lowercase();
-    if ["delay", "warning", "retried", "retrying", "still being", "temporar"]
-        .iter()
-        .any(|w| s.contains(w))
+    if [
+        "delay",
+        "warning",
+        "retried",
+        "retrying",
+        "still being",
+        "temporar",
+    ]
+    .iter()
+    .any(|w| s.contains(w))
     {
         return true;
     }
     let head: String = text.chars().take(2000).collect::<String>().to_lowercase();
-    (head.contains("will be retried") || head.contains("will continue trying") || head.contains("still trying"))
+    (head.contains("will be retried")
+        || head.contains("will continue trying")
+        || head.contains("still trying"))
         && !head.contains("permanent")
 }
 
@@ -616,9 +623,7 @@ fn heuristic_recipients(
             .filter(|a| {
                 let l = a.to_ascii_lowercase();
                 !own.contains(&l)
-                    && !DAEMON_LOCAL_PARTS
-                        .iter()
-                        .any(|d| l.starts_with(&format!("{d}@")))
+                    && !DAEMON_LOCAL_PARTS.contains(&l.split('@').next().unwrap_or_default())
             })
             .take(1)
             .collect()
@@ -674,16 +679,19 @@ fn diagnostic_section(text: &str) -> &str {
 
 /// The line carrying the remote server's reply, e.g. "550 5.1.1 <x@y>... User unknown".
 fn diagnostic_line(section: &str) -> Option<String> {
-    static SMTP_RE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?m)\b[45]\d\d[ -]\S.*$").expect("valid regex")
-    });
+    static SMTP_RE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?m)\b[45]\d\d[ -]\S.*$").expect("valid regex"));
     SMTP_RE
         .find(section)
         .map(|m| m.as_str().trim().chars().take(500).collect())
 }
 
 /// Recognizes a bounce. `text` is the message's readable text (all text parts).
-pub(crate) fn detect_bounce(message: &Message<'_>, text: &str, ctx: &BounceContext<'_>) -> Option<Bounce> {
+pub(crate) fn detect_bounce(
+    message: &Message<'_>,
+    text: &str,
+    ctx: &BounceContext<'_>,
+) -> Option<Bounce> {
     // 1. A delivery status report.
     let mut dsn: Option<(Vec<BounceRecipient>, Option<String>)> = None;
     for part in message.parts.iter() {
@@ -703,7 +711,9 @@ pub(crate) fn detect_bounce(message: &Message<'_>, text: &str, ctx: &BounceConte
     let report_type_dsn = message.parts.first().is_some_and(|root| {
         root.content_type().is_some_and(|ct| {
             ct.ctype().eq_ignore_ascii_case("multipart")
-                && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+                && ct
+                    .subtype()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("report"))
                 && ct
                     .attribute("report-type")
                     .is_some_and(|r| r.eq_ignore_ascii_case("delivery-status"))
@@ -732,8 +742,13 @@ pub(crate) fn detect_bounce(message: &Message<'_>, text: &str, ctx: &BounceConte
                 || ctx.auto.markers.iter().any(|m| {
                     matches!(m, AutoMarker::NullReturnPath | AutoMarker::AutoSubmitted(_))
                 });
-            let wording = has_bounce_subject(ctx.subject) || has_bounce_wording(text);
-            let strong_subject = has_bounce_subject(ctx.subject) && has_bounce_wording(text);
+            let bounce_subject = has_bounce_subject(ctx.subject);
+            if !(failed_header || machine || bounce_subject) {
+                return None;
+            }
+            let bounce_wording = has_bounce_wording(text);
+            let wording = bounce_subject || bounce_wording;
+            let strong_subject = bounce_subject && bounce_wording;
             if !(failed_header || (machine && wording) || strong_subject) {
                 return None;
             }
@@ -789,7 +804,10 @@ fn subject_of<'a>(message: &'a Message<'a>) -> Option<&'a str> {
 }
 
 /// Recognizes an abuse/feedback report.
-pub(crate) fn detect_feedback_report(message: &Message<'_>, own: Option<&str>) -> Option<FeedbackReport> {
+pub(crate) fn detect_feedback_report(
+    message: &Message<'_>,
+    own: Option<&str>,
+) -> Option<FeedbackReport> {
     let part = message.parts.iter().find(|p| {
         p.content_type().is_some_and(|ct| {
             ct.ctype().eq_ignore_ascii_case("message")
@@ -805,8 +823,11 @@ pub(crate) fn detect_feedback_report(message: &Message<'_>, own: Option<&str>) -
         })
     });
     // Hotmail's complaint format: the reported message attached, no report part.
-    let complaint_subject = subject_of(message)
-        .is_some_and(|s| s.trim().to_lowercase().starts_with("complaint about message from"));
+    let complaint_subject = subject_of(message).is_some_and(|s| {
+        s.trim()
+            .to_lowercase()
+            .starts_with("complaint about message from")
+    });
     if part.is_none() && !report_type && !complaint_subject {
         return None;
     }
@@ -849,7 +870,10 @@ mod tests {
 
     #[test]
     fn status_codes_are_not_taken_from_ip_addresses() {
-        assert_eq!(find_status("host 10.2.5.4 said: 550 5.7.1 denied"), Some("5.7.1".into()));
+        assert_eq!(
+            find_status("host 10.2.5.4 said: 550 5.7.1 denied"),
+            Some("5.7.1".into())
+        );
         assert_eq!(find_status("(#5.5.0)"), Some("5.5.0".into()));
         assert_eq!(find_status("version 8.14.4/8.14.4"), None);
     }

@@ -115,8 +115,9 @@ fn read_block(lines: &[&str], start: usize) -> Option<Block> {
     (block.from.is_some() && seen >= 2).then_some(block)
 }
 
-static GLUED_FROM_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[^:]{1,30}:\s*([^<>]{0,200}<[^<>]+>|[^:]{0,200})").expect("valid regex"));
+static GLUED_FROM_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[^:]{1,30}:\s*([^<>]{0,200}<[^<>]+>|[^:]{0,200})").expect("valid regex")
+});
 
 /// Yahoo's one-line block: "From: J <j@x>To: ...Sent: ...Subject: Hello".
 fn read_glued(rest: &str) -> Option<Block> {
@@ -177,15 +178,58 @@ fn last_labelled_value(rest: &str, require_colon: bool) -> Option<String> {
 
 /// Subject labels as they appear glued in Yahoo lines (a colon usually follows).
 const SUBJECT_WORDS: &[&str] = &[
-    "subject", "betreff", "objet", "asunto", "oggetto", "onderwerp", "emne", "ämne", "aihe",
-    "předmět", "predmet", "temat", "тема", "konu", "tárgy", "subiect", "assunto",
+    "subject",
+    "betreff",
+    "objet",
+    "asunto",
+    "oggetto",
+    "onderwerp",
+    "emne",
+    "ämne",
+    "aihe",
+    "předmět",
+    "predmet",
+    "temat",
+    "тема",
+    "konu",
+    "tárgy",
+    "subiect",
+    "assunto",
 ];
 
 /// Words that end an attribution's lead-in: the sender's name follows them.
 const ATTRIBUTION_CONNECTORS: &[&str] = &[
-    "on", "am", "le", "el", "il", "giorno", "op", "heeft", "dne", "d.", "den", "em", "dnia",
-    "w", "dniu", "użytkownik", "пользователь", "používateľ", "időpontban", "schrieb", "skrev",
-    "wrote", "kirjoitti", "at", "à", "um", "kl.", "klo", "o", "a", "às",
+    "on",
+    "am",
+    "le",
+    "el",
+    "il",
+    "giorno",
+    "op",
+    "heeft",
+    "dne",
+    "d.",
+    "den",
+    "em",
+    "dnia",
+    "w",
+    "dniu",
+    "użytkownik",
+    "пользователь",
+    "používateľ",
+    "időpontban",
+    "schrieb",
+    "skrev",
+    "wrote",
+    "kirjoitti",
+    "at",
+    "à",
+    "um",
+    "kl.",
+    "klo",
+    "o",
+    "a",
+    "às",
 ];
 
 /// The sender named in an attribution line ("On ..., "John Doe" <john@x> wrote:").
@@ -193,7 +237,14 @@ fn attribution_sender(line: &str) -> Option<(Option<String>, Option<String>)> {
     let s = labels::strip_decoration(line);
     let address = find_address(s)?;
     // A quoted name wins.
-    for (open, close) in [('"', '"'), ('“', '”'), ('„', '”'), ('„', '“'), ('«', '»'), ('\'', '\'')] {
+    for (open, close) in [
+        ('"', '"'),
+        ('“', '”'),
+        ('„', '”'),
+        ('„', '“'),
+        ('«', '»'),
+        ('\'', '\''),
+    ] {
         if let Some(a) = s.find(open) {
             let after = &s[a + open.len_utf8()..];
             if let Some(b) = after.find(close) {
@@ -293,11 +344,25 @@ pub fn detect_forward(text: &str, subject: &str) -> Option<ForwardedMessage> {
                 if !rest.is_empty()
                     && let Some(block) = read_glued(rest)
                 {
-                    return Some(build(block, &lines, i, i + 1, subject, ForwardSource::InlineBlock));
+                    return Some(build(
+                        block,
+                        &lines,
+                        i,
+                        i + 1,
+                        subject,
+                        ForwardSource::InlineBlock,
+                    ));
                 }
                 if let Some(block) = read_block(&lines, i + 1) {
                     let end = block.end;
-                    return Some(build(block, &lines, i, end, subject, ForwardSource::InlineBlock));
+                    return Some(build(
+                        block,
+                        &lines,
+                        i,
+                        end,
+                        subject,
+                        ForwardSource::InlineBlock,
+                    ));
                 }
                 if kind == Separator::Forward {
                     // A forward whose headers could not be read: forwarded, sender unknown.
@@ -320,14 +385,18 @@ pub fn detect_forward(text: &str, subject: &str) -> Option<ForwardedMessage> {
             && let Some(block) = read_block(&lines, i)
         {
             let end = block.end;
-            return Some(build(block, &lines, i, end, subject, ForwardSource::InlineBlock));
+            return Some(build(
+                block,
+                &lines,
+                i,
+                end,
+                subject,
+                ForwardSource::InlineBlock,
+            ));
         }
         // Outlook for Mac: "On 28/10/2021 12:46, "John Doe" <john@x> wrote:" and the original
         // indented below it.
-        let next = lines
-            .iter()
-            .skip(i + 1)
-            .find(|l| !l.trim().is_empty());
+        let next = lines.iter().skip(i + 1).find(|l| !l.trim().is_empty());
         if super::quote::is_attribution_line(line)
             && next.is_some_and(|l| is_indented(l))
             && let Some((name, address)) = attribution_sender(line)

@@ -69,7 +69,9 @@ const STYLE_PROPERTIES: &[&str] = &[
 static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
     let mut builder = Builder::default();
     builder
-        .url_schemes(HashSet::from(["http", "https", "mailto", "tel", "cid", "data"]))
+        .url_schemes(HashSet::from([
+            "http", "https", "mailto", "tel", "cid", "data",
+        ]))
         .url_relative(UrlRelative::Deny)
         .link_rel(Some("noopener noreferrer"))
         .add_generic_attributes(["style", "align", "valign", "bgcolor", "dir"])
@@ -98,9 +100,16 @@ fn filter_attribute<'u>(element: &str, attribute: &str, value: &'u str) -> Optio
         }
         (_, "style") => {
             let lower = value.to_ascii_lowercase();
-            let loads = ["url(", "image-set(", "expression(", "@import", "\\", "javascript:"]
-                .iter()
-                .any(|needle| lower.contains(needle));
+            let loads = [
+                "url(",
+                "image-set(",
+                "expression(",
+                "@import",
+                "\\",
+                "javascript:",
+            ]
+            .iter()
+            .any(|needle| lower.contains(needle));
             (!loads).then_some(Cow::Borrowed(value))
         }
         _ => Some(Cow::Borrowed(value)),

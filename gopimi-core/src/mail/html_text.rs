@@ -7,13 +7,45 @@
 
 /// Elements whose start and end break the line.
 const BLOCK_TAGS: &[&str] = &[
-    "p", "div", "tr", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "pre",
-    "section", "article", "header", "footer", "address", "center", "dl", "dt", "dd", "form",
-    "fieldset", "tbody", "thead", "tfoot", "main", "nav", "aside", "figure", "figcaption",
+    "p",
+    "div",
+    "tr",
+    "table",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "pre",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "address",
+    "center",
+    "dl",
+    "dt",
+    "dd",
+    "form",
+    "fieldset",
+    "tbody",
+    "thead",
+    "tfoot",
+    "main",
+    "nav",
+    "aside",
+    "figure",
+    "figcaption",
 ];
 
 /// Elements whose content is not text.
-const SKIP_TAGS: &[&str] = &["head", "style", "script", "title", "template", "noscript", "xml"];
+const SKIP_TAGS: &[&str] = &[
+    "head", "style", "script", "title", "template", "noscript", "xml",
+];
 
 struct Writer {
     out: String,
@@ -46,7 +78,10 @@ impl Writer {
             }
             return;
         }
-        for (i, word) in s.split(|c: char| c.is_whitespace() && c != '\u{a0}').enumerate() {
+        for (i, word) in s
+            .split(|c: char| c.is_whitespace() && c != '\u{a0}')
+            .enumerate()
+        {
             if i > 0 {
                 self.pending_space = true;
             }
@@ -214,11 +249,7 @@ pub fn html_to_text(html: &str) -> String {
                     w.pending_space = false;
                 }
             }
-            "td" | "th" => {
-                if !closing {
-                    w.pending_space = true;
-                }
-            }
+            "td" | "th" if !closing => w.pending_space = true,
             "p" => w.paragraph_break(),
             "pre" => {
                 w.newline(false);
@@ -267,10 +298,19 @@ pub(crate) fn decode_entities(text: &str) -> String {
             .filter(|(_, c)| *c == ';')
             .map(|(i, _)| i);
         match semi {
-            Some(end) if end > 1 && tail[1..end].chars().all(|c| c.is_ascii_alphanumeric() || c == '#') => {
+            Some(end)
+                if end > 1
+                    && tail[1..end]
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '#') =>
+            {
                 // mail-parser knows the entity table; it pushes the token unchanged when the
                 // entity is unknown.
-                mail_parser::decoders::html::add_html_token(&mut out, tail[..=end].as_bytes(), false);
+                mail_parser::decoders::html::add_html_token(
+                    &mut out,
+                    &tail.as_bytes()[..=end],
+                    false,
+                );
                 rest = &tail[end + 1..];
             }
             _ => {
@@ -300,7 +340,10 @@ mod tests {
         let text = html_to_text(
             "<div>Thanks!</div><div class=gmail_quote>On Mon, Bob wrote:<blockquote>Is it fixed?<br>Please check.</blockquote></div>",
         );
-        assert_eq!(text, "Thanks!\nOn Mon, Bob wrote:\n\n> Is it fixed?\n> Please check.");
+        assert_eq!(
+            text,
+            "Thanks!\nOn Mon, Bob wrote:\n\n> Is it fixed?\n> Please check."
+        );
     }
 
     #[test]
@@ -310,6 +353,9 @@ mod tests {
         assert_eq!(html_to_text("x <!-- never closed"), "x");
         assert_eq!(html_to_text("&bogus; & &#xZZ;"), "&bogus; & &#xZZ;");
         assert_eq!(html_to_text("<a title='>'>link</a>"), "link");
-        assert_eq!(html_to_text("write to &lt;a@b.example&gt;"), "write to <a@b.example>");
+        assert_eq!(
+            html_to_text("write to &lt;a@b.example&gt;"),
+            "write to <a@b.example>"
+        );
     }
 }

@@ -6,6 +6,9 @@
 //! Shared by forwarded-sender recovery and by quoted-history detection, which look for the
 //! same blocks for different reasons.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 /// What a quoted header line names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Label {
@@ -18,33 +21,169 @@ pub(crate) enum Label {
 }
 
 const FROM: &[&str] = &[
-    "from", "von", "de", "da", "van", "fra", "från", "od", "от", "від", "від кого", "kimden",
-    "lähettäjä", "feladó", "šalje", "saatja", "expeditorul", "de la", "отправитель", "nadawca",
-    "mittente", "afzender", "afsender", "avsändare", "gönderen", "送信元", "差出人", "发件人",
-    "發件人", "寄件者", "보낸 사람", "보낸사람", "từ", "dari", "pošiljatelj", "odesílatel",
+    "from",
+    "von",
+    "de",
+    "da",
+    "van",
+    "fra",
+    "från",
+    "od",
+    "от",
+    "від",
+    "від кого",
+    "kimden",
+    "lähettäjä",
+    "feladó",
+    "šalje",
+    "saatja",
+    "expeditorul",
+    "de la",
+    "отправитель",
+    "nadawca",
+    "mittente",
+    "afzender",
+    "afsender",
+    "avsändare",
+    "gönderen",
+    "送信元",
+    "差出人",
+    "发件人",
+    "發件人",
+    "寄件者",
+    "보낸 사람",
+    "보낸사람",
+    "từ",
+    "dari",
+    "pošiljatelj",
+    "odesílatel",
 ];
 const TO: &[&str] = &[
-    "to", "an", "à", "a", "para", "aan", "til", "till", "do", "komu", "кому", "kime",
-    "vastaanottaja", "címzett", "prima", "către", "destinatarul", "pour", "adresat", "pre",
-    "送信先", "宛先", "收件人", "받는 사람", "destinatario", "modtager", "mottaker", "mottagare",
-    "đến", "kepada", "príjemca", "příjemce",
+    "to",
+    "an",
+    "à",
+    "a",
+    "para",
+    "aan",
+    "til",
+    "till",
+    "do",
+    "komu",
+    "кому",
+    "kime",
+    "vastaanottaja",
+    "címzett",
+    "prima",
+    "către",
+    "destinatarul",
+    "pour",
+    "adresat",
+    "pre",
+    "送信先",
+    "宛先",
+    "收件人",
+    "받는 사람",
+    "destinatario",
+    "modtager",
+    "mottaker",
+    "mottagare",
+    "đến",
+    "kepada",
+    "príjemca",
+    "příjemce",
 ];
 const CC: &[&str] = &[
-    "cc", "kopie", "kopi", "kopia", "kopio", "копия", "копія", "bilgi", "másolat",
-    "másolatot kap", "dw", "kópia", "copie à", "copie", "kopie (cc)", "cc (kopie)", "copia",
-    "抄送", "副本", "참조", "bcc",
+    "cc",
+    "kopie",
+    "kopi",
+    "kopia",
+    "kopio",
+    "копия",
+    "копія",
+    "bilgi",
+    "másolat",
+    "másolatot kap",
+    "dw",
+    "kópia",
+    "copie à",
+    "copie",
+    "kopie (cc)",
+    "cc (kopie)",
+    "copia",
+    "抄送",
+    "副本",
+    "참조",
+    "bcc",
 ];
 const SUBJECT: &[&str] = &[
-    "subject", "betreff", "objet", "sujet", "asunto", "oggetto", "onderwerp", "emne", "ämne",
-    "aihe", "předmět", "predmet", "temat", "тема", "konu", "tárgy", "naslov", "subiectul",
-    "subiect", "assunto", "件名", "主题", "主旨", "제목", "tema", "chủ đề", "perihal",
+    "subject",
+    "betreff",
+    "objet",
+    "sujet",
+    "asunto",
+    "oggetto",
+    "onderwerp",
+    "emne",
+    "ämne",
+    "aihe",
+    "předmět",
+    "predmet",
+    "temat",
+    "тема",
+    "konu",
+    "tárgy",
+    "naslov",
+    "subiectul",
+    "subiect",
+    "assunto",
+    "件名",
+    "主题",
+    "主旨",
+    "제목",
+    "tema",
+    "chủ đề",
+    "perihal",
 ];
 const DATE: &[&str] = &[
-    "date", "datum", "dato", "data", "fecha", "päivämäärä", "päiväys", "dátum", "dată", "tarih",
-    "дата", "日付", "日期", "날짜", "sent", "gesendet", "envoyé", "enviado", "inviato",
-    "verzonden", "sendt", "skickat", "lähetetty", "elküldve", "odesláno", "wysłano",
-    "отправлено", "відправлено", "odoslané", "trimis", "gönderilen", "送信日時", "发送时间",
-    "發送時間", "보낸 날짜", "poslano", "ngày", "tanggal", "sent at",
+    "date",
+    "datum",
+    "dato",
+    "data",
+    "fecha",
+    "päivämäärä",
+    "päiväys",
+    "dátum",
+    "dată",
+    "tarih",
+    "дата",
+    "日付",
+    "日期",
+    "날짜",
+    "sent",
+    "gesendet",
+    "envoyé",
+    "enviado",
+    "inviato",
+    "verzonden",
+    "sendt",
+    "skickat",
+    "lähetetty",
+    "elküldve",
+    "odesláno",
+    "wysłano",
+    "отправлено",
+    "відправлено",
+    "odoslané",
+    "trimis",
+    "gönderilen",
+    "送信日時",
+    "发送时间",
+    "發送時間",
+    "보낸 날짜",
+    "poslano",
+    "ngày",
+    "tanggal",
+    "sent at",
 ];
 const REPLY_TO: &[&str] = &["reply-to", "antwort an", "répondre à", "responder a"];
 
@@ -71,22 +210,30 @@ pub(crate) fn strip_decoration(line: &str) -> &str {
     s.trim()
 }
 
-fn label_of(name: &str) -> Option<Label> {
-    let folded = fold(name.trim_matches(|c: char| c == '*' || c.is_whitespace()));
-    let folded = folded.as_str();
+static LABELS: LazyLock<HashMap<&'static str, Label>> = LazyLock::new(|| {
+    let mut map = HashMap::new();
+    // Earlier lists win for words in two lists.
     for (list, label) in [
-        (FROM, Label::From),
-        (SUBJECT, Label::Subject),
-        (DATE, Label::Date),
-        (TO, Label::To),
-        (CC, Label::Cc),
         (REPLY_TO, Label::ReplyTo),
+        (CC, Label::Cc),
+        (TO, Label::To),
+        (DATE, Label::Date),
+        (SUBJECT, Label::Subject),
+        (FROM, Label::From),
     ] {
-        if list.contains(&folded) {
-            return Some(label);
+        for word in list {
+            map.insert(*word, label);
         }
     }
-    None
+    map
+});
+
+fn label_of(name: &str) -> Option<Label> {
+    let name = name.trim_matches(|c: char| c == '*' || c.is_whitespace());
+    if name.is_empty() || name.chars().count() > 24 {
+        return None;
+    }
+    LABELS.get(fold(name).as_str()).copied()
 }
 
 /// A quoted header line: its label and value. Accepts "From: x", "De : x", "*From:* x",
@@ -218,6 +365,10 @@ pub(crate) fn separator(line: &str) -> Option<(Separator, &str)> {
         return Some((Separator::Original, ""));
     }
     let dashed = s.starts_with("--");
+    // Undashed separators are short lines ("Begin forwarded message:").
+    if !dashed && s.len() > 120 {
+        return None;
+    }
     let body = s.trim_start_matches(['-', ' ', '\u{a0}']);
     let folded = fold(body);
     for (phrases, kind) in [
@@ -267,7 +418,10 @@ mod tests {
         );
         assert_eq!(header_line("De : John"), Some((Label::From, "John")));
         assert_eq!(header_line("*From:* John"), Some((Label::From, "John")));
-        assert_eq!(header_line("Betreff: \tHallo"), Some((Label::Subject, "Hallo")));
+        assert_eq!(
+            header_line("Betreff: \tHallo"),
+            Some((Label::Subject, "Hallo"))
+        );
         assert_eq!(header_line("送信元：John"), Some((Label::From, "John")));
         assert_eq!(header_line("Kopie (CC): \tx"), Some((Label::Cc, "x")));
         assert_eq!(header_line("Note: hello"), None);
@@ -300,7 +454,10 @@ mod tests {
             separator("İleti başlangıcı:"),
             Some((Separator::Forward, ""))
         );
-        assert_eq!(separator("________________________________"), Some((Separator::Original, "")));
+        assert_eq!(
+            separator("________________________________"),
+            Some((Separator::Original, ""))
+        );
         assert_eq!(separator("I forwarded message to you"), None);
         assert_eq!(separator("Forwarded message from Bob about x"), None);
     }

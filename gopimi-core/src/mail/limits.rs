@@ -75,7 +75,10 @@ impl DropReason {
                 format!("body cut at {} KB", limit / 1024)
             }
             DropReason::RawTooLarge { limit } => {
-                format!("raw message larger than {} MB: body not read", limit / (1024 * 1024))
+                format!(
+                    "raw message larger than {} MB: body not read",
+                    limit / (1024 * 1024)
+                )
             }
         }
     }

@@ -89,10 +89,7 @@ pub fn derived_message_id(key_headers: &[(&str, &str)], body: &[u8]) -> String {
     hasher.update(b"\n");
     hasher.update(body);
     let digest = hasher.finalize();
-    format!(
-        "derived.{}@{DERIVED_ID_DOMAIN}",
-        hex::encode(&digest[..16])
-    )
+    format!("derived.{}@{DERIVED_ID_DOMAIN}", hex::encode(&digest[..16]))
 }
 
 /// Whether an id was derived by [`derived_message_id`].

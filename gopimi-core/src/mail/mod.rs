@@ -35,7 +35,9 @@ pub use forward::{ForwardSource, ForwardedMessage};
 pub use limits::{DropReason, DroppedPart, ParseLimits};
 pub use outbound::{OutboundAttachment, OutboundEmail, build_email};
 pub use outbox::OutboxSender;
-pub use parse::{ParseError, ParseOptions, ParsedAttachment, ParsedEmail, parse_email, parse_inbound};
+pub use parse::{
+    ParseError, ParseOptions, ParsedAttachment, ParsedEmail, parse_email, parse_inbound,
+};
 pub use ports::{
     DomainProvider, InboundEmail, MailSender, OutgoingEmail, ProviderDomain, SendReceipt,
     SpamVerdict,

@@ -90,9 +90,22 @@ pub struct OutboundEmail {
 
 /// Headers the builder writes itself; extra headers may not replace them.
 const RESERVED_HEADERS: &[&str] = &[
-    "from", "to", "cc", "bcc", "reply-to", "subject", "message-id", "in-reply-to",
-    "references", "date", "mime-version", "content-type", "content-transfer-encoding",
-    "auto-submitted", "sender", "return-path",
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "reply-to",
+    "subject",
+    "message-id",
+    "in-reply-to",
+    "references",
+    "date",
+    "mime-version",
+    "content-type",
+    "content-transfer-encoding",
+    "auto-submitted",
+    "sender",
+    "return-path",
 ];
 
 fn one_line(s: &str) -> String {
@@ -107,7 +120,10 @@ fn one_line(s: &str) -> String {
 fn checked_address(field: &str, m: &Mailbox) -> Result<Address<'static>> {
     let email = m.email.trim();
     if !looks_like_address(email) || email.contains(['<', '>', ',', ';', '"']) {
-        return Err(Error::validation(field, format!("not an email address: {email:?}")));
+        return Err(Error::validation(
+            field,
+            format!("not an email address: {email:?}"),
+        ));
     }
     let name = m.name.as_deref().map(one_line).filter(|n| !n.is_empty());
     Ok(Address::new_address(name, email.to_string()))
@@ -158,12 +174,13 @@ pub fn outbound_subject(subject: &str, is_reply: bool, ticket_number: Option<i64
 }
 
 fn check_extra_header(name: &str, value: &str) -> Result<()> {
-    let valid_name = !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let valid_name =
+        !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     if !valid_name || RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
-        return Err(Error::validation("extra_headers", format!("header name not allowed: {name:?}")));
+        return Err(Error::validation(
+            "extra_headers",
+            format!("header name not allowed: {name:?}"),
+        ));
     }
     if value.chars().any(|c| c.is_control()) || !value.is_ascii() || value.len() > 900 {
         return Err(Error::validation(
@@ -214,7 +231,10 @@ pub fn build_email(email: &OutboundEmail, signer: &MessageIdSigner) -> Result<Ou
         checked_address("bcc", m)?;
     }
     if email.to.is_empty() && email.cc.is_empty() && email.bcc.is_empty() {
-        return Err(Error::validation("to", "a message needs at least one recipient"));
+        return Err(Error::validation(
+            "to",
+            "a message needs at least one recipient",
+        ));
     }
 
     let message_id = match &email.message_id {
@@ -225,7 +245,13 @@ pub fn build_email(email: &OutboundEmail, signer: &MessageIdSigner) -> Result<Ou
             let domain = email
                 .message_id_domain
                 .clone()
-                .or_else(|| email.from.email.rsplit_once('@').map(|(_, d)| d.to_string()))
+                .or_else(|| {
+                    email
+                        .from
+                        .email
+                        .rsplit_once('@')
+                        .map(|(_, d)| d.to_string())
+                })
                 .unwrap_or_default();
             let domain = domain.trim();
             if domain.is_empty()
@@ -241,7 +267,11 @@ pub fn build_email(email: &OutboundEmail, signer: &MessageIdSigner) -> Result<Ou
 
     let mut builder = MessageBuilder::new()
         .from(from)
-        .subject(outbound_subject(&email.subject, email.is_reply, email.ticket_number))
+        .subject(outbound_subject(
+            &email.subject,
+            email.is_reply,
+            email.ticket_number,
+        ))
         .message_id(message_id.clone())
         .date(Date::new(email.date.timestamp()));
     if let Some(to) = to {
@@ -310,9 +340,12 @@ fn body_tree(email: &OutboundEmail) -> MimePart<'static> {
                         .and_then(normalize_message_id)
                         .unwrap_or_default();
                     related.push(
-                        MimePart::new(checked_content_type(&a.content_type), BodyPart::Binary(a.data.clone().into()))
-                            .inline()
-                            .cid(cid),
+                        MimePart::new(
+                            checked_content_type(&a.content_type),
+                            BodyPart::Binary(a.data.clone().into()),
+                        )
+                        .inline()
+                        .cid(cid),
                     );
                 }
                 MimePart::new("multipart/related", related)
@@ -327,8 +360,11 @@ fn body_tree(email: &OutboundEmail) -> MimePart<'static> {
     let mut mixed = vec![readable];
     for a in files {
         mixed.push(
-            MimePart::new(checked_content_type(&a.content_type), BodyPart::Binary(a.data.clone().into()))
-                .attachment(safe_filename(&a.filename)),
+            MimePart::new(
+                checked_content_type(&a.content_type),
+                BodyPart::Binary(a.data.clone().into()),
+            )
+            .attachment(safe_filename(&a.filename)),
         );
     }
     MimePart::new("multipart/mixed", mixed)
@@ -352,7 +388,10 @@ mod tests {
 
     #[test]
     fn subjects() {
-        assert_eq!(outbound_subject("Broken\r\nBcc: x@y", true, Some(3)), "Re: Broken Bcc: x@y [#3]");
+        assert_eq!(
+            outbound_subject("Broken\r\nBcc: x@y", true, Some(3)),
+            "Re: Broken Bcc: x@y [#3]"
+        );
         assert_eq!(outbound_subject("Welcome", false, Some(3)), "Welcome [#3]");
         assert_eq!(outbound_subject("Welcome", false, None), "Welcome");
     }

@@ -32,7 +32,9 @@ pub struct OutboxSender {
 
 impl std::fmt::Debug for OutboxSender {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OutboxSender").field("dir", &self.dir).finish()
+        f.debug_struct("OutboxSender")
+            .field("dir", &self.dir)
+            .finish()
     }
 }
 
@@ -108,14 +110,15 @@ fn safe_name(message_id: &str) -> String {
         })
         .take(80)
         .collect();
-    if s.is_empty() { "message".to_string() } else { s }
+    if s.is_empty() {
+        "message".to_string()
+    } else {
+        s
+    }
 }
 
 fn envelope_line(value: &str) -> String {
-    value
-        .chars()
-        .filter(|c| !c.is_control())
-        .collect()
+    value.chars().filter(|c| !c.is_control()).collect()
 }
 
 #[async_trait]
@@ -171,16 +174,27 @@ mod tests {
         let mut receipts = Vec::new();
         for (i, step) in [0i64, 0, -5, 3].iter().enumerate() {
             clock.advance(chrono::Duration::seconds(*step));
-            receipts.push(outbox.send(&email(&format!("m{i}/x@desk.example"))).await.expect("sent"));
+            receipts.push(
+                outbox
+                    .send(&email(&format!("m{i}/x@desk.example")))
+                    .await
+                    .expect("sent"),
+            );
         }
         let files = outbox.files().expect("files");
         assert_eq!(files.len(), 4);
         for (i, f) in files.iter().enumerate() {
             let content = std::fs::read_to_string(f).expect("read");
-            assert!(content.contains(&format!("Message-ID: <m{i}/x@desk.example>")), "{content}");
+            assert!(
+                content.contains(&format!("Message-ID: <m{i}/x@desk.example>")),
+                "{content}"
+            );
             assert!(content.starts_with("X-Gopimi-Envelope-From: help@desk.example\r\nX-Gopimi-Envelope-To: a@x.example, hidden@x.example\r\n"));
             let name = f.file_name().and_then(|n| n.to_str()).expect("name");
-            assert!(name.ends_with(&format!("m{i}_x@desk.example.eml")), "{name}");
+            assert!(
+                name.ends_with(&format!("m{i}_x@desk.example.eml")),
+                "{name}"
+            );
             assert_eq!(
                 receipts[i].provider_message_id.as_deref(),
                 Some(format!("outbox:{name}").as_str())

@@ -36,10 +36,11 @@ use super::subject::{self, is_forward_subject};
 use crate::error::Error;
 use crate::model::Mailbox;
 use chrono::{DateTime, Utc};
-use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
+use mail_parser::{HeaderName, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::LazyLock;
 
 /// Longest subject kept, in characters (RFC 5322's line limit).
 pub const MAX_SUBJECT_CHARS: usize = 998;
@@ -177,11 +178,7 @@ impl ParsedEmail {
     /// newest to the oldest.
     pub fn thread_candidates(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
-        for id in self
-            .in_reply_to
-            .iter()
-            .chain(self.references.iter().rev())
-        {
+        for id in self.in_reply_to.iter().chain(self.references.iter().rev()) {
             if !out.contains(&id.as_str()) {
                 out.push(id);
             }
@@ -196,12 +193,36 @@ impl ParsedEmail {
 }
 
 /// Parses an inbound delivery, taking the envelope sender from it.
-pub fn parse_inbound(inbound: &InboundEmail, options: &ParseOptions) -> Result<ParsedEmail, ParseError> {
+pub fn parse_inbound(
+    inbound: &InboundEmail,
+    options: &ParseOptions,
+) -> Result<ParsedEmail, ParseError> {
     let mut options = options.clone();
     if options.envelope_sender.is_none() {
         options.envelope_sender = inbound.sender.clone();
     }
     parse_email(&inbound.raw, &options)
+}
+
+/// The mail-parser configuration of the pipeline: mail-parser's own header handling for every
+/// header it reads, except that trace headers (`Received`) stay raw. Parsing each hop's
+/// `Received` line is mail-parser's most expensive work and nothing here reads it.
+pub fn message_parser() -> &'static MessageParser {
+    static PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
+        MessageParser::new()
+            .with_mime_headers()
+            .with_date_headers()
+            .with_address_headers()
+            .with_message_ids()
+            .header_id(HeaderName::ReturnPath)
+            .header_text(HeaderName::Subject)
+            .header_text(HeaderName::Comments)
+            .header_address(HeaderName::ListId)
+            .header_comma_separated(HeaderName::Keywords)
+            .header_comma_separated(HeaderName::ContentLanguage)
+            .header_raw(HeaderName::Received)
+    });
+    &PARSER
 }
 
 /// Parses raw message bytes.
@@ -215,7 +236,7 @@ pub fn parse_email(raw: &[u8], options: &ParseOptions) -> Result<ParsedEmail, Pa
 
 fn parse_unguarded(raw: &[u8], options: &ParseOptions) -> Result<ParsedEmail, ParseError> {
     let limits = options.limits;
-    let parser = MessageParser::default();
+    let parser = message_parser();
     let header_only = raw.len() as u64 > limits.max_raw_bytes;
     let message = if header_only {
         parser.parse_headers(raw)
@@ -261,9 +282,12 @@ fn parse_unguarded(raw: &[u8], options: &ParseOptions) -> Result<ParsedEmail, Pa
         .message_id()
         .and_then(normalize_message_id)
         .or_else(|| {
-            message
-                .header_raw("Message-ID")
-                .and_then(|v| parse_id_list(v).into_iter().next().or_else(|| normalize_message_id(v)))
+            message.header_raw("Message-ID").and_then(|v| {
+                parse_id_list(v)
+                    .into_iter()
+                    .next()
+                    .or_else(|| normalize_message_id(v))
+            })
         });
     let (message_id, message_id_derived) = match own_id {
         Some(id) => (id, false),
@@ -313,7 +337,10 @@ fn parse_unguarded(raw: &[u8], options: &ParseOptions) -> Result<ParsedEmail, Pa
         match message.parts.get(*id as usize).map(|p| &p.body) {
             Some(PartType::Text(t)) => text_parts.push(t.to_string()),
             Some(PartType::Html(h)) => {
-                text_parts.push(html_to_text(bounded(h, limits.max_body_bytes.saturating_mul(4))));
+                text_parts.push(html_to_text(bounded(
+                    h,
+                    limits.max_body_bytes.saturating_mul(4),
+                )));
                 text_from_html = true;
             }
             _ => {}
@@ -367,7 +394,9 @@ fn parse_unguarded(raw: &[u8], options: &ParseOptions) -> Result<ParsedEmail, Pa
     } else {
         let raw_len = raw_html.len() as u64;
         let mut clean = sanitize_html(bounded(&raw_html, limits.max_body_bytes.saturating_mul(4)));
-        if clean.len() as u64 > limits.max_body_bytes || raw_len > limits.max_body_bytes.saturating_mul(4) {
+        if clean.len() as u64 > limits.max_body_bytes
+            || raw_len > limits.max_body_bytes.saturating_mul(4)
+        {
             truncate_utf8(&mut clean, limits.max_body_bytes);
             // Re-sanitize so a cut inside a tag cannot leave broken markup behind.
             clean = sanitize_html(&clean);
@@ -535,11 +564,7 @@ fn content_type_of(part: &MessagePart<'_>, default: &str) -> String {
             None => ct.ctype().to_string(),
         })
         .map(|s| s.to_ascii_lowercase())
-        .filter(|s| {
-            s.len() <= 127
-                && s.contains('/')
-                && s.chars().all(|c| c.is_ascii_graphic())
-        })
+        .filter(|s| s.len() <= 127 && s.contains('/') && s.chars().all(|c| c.is_ascii_graphic()))
         .unwrap_or_else(|| default.to_string())
 }
 
@@ -604,7 +629,10 @@ fn attachment_filename(part: &MessagePart<'_>, content_type: &str, n: usize) -> 
     {
         let s: String = s
             .chars()
-            .filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|'))
+            .filter(|c| {
+                !c.is_control()
+                    && !matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
+            })
             .take(100)
             .collect();
         let s = s.trim();
@@ -653,8 +681,14 @@ mod tests {
 
     #[test]
     fn empty_and_headerless_input_are_typed_errors() {
-        assert_eq!(parse_email(b"", &ParseOptions::default()), Err(ParseError::Empty));
-        assert_eq!(parse_email(b" \r\n", &ParseOptions::default()), Err(ParseError::Empty));
+        assert_eq!(
+            parse_email(b"", &ParseOptions::default()),
+            Err(ParseError::Empty)
+        );
+        assert_eq!(
+            parse_email(b" \r\n", &ParseOptions::default()),
+            Err(ParseError::Empty)
+        );
     }
 
     #[test]
@@ -664,7 +698,10 @@ mod tests {
         );
         assert_eq!(p.message_id, "m1@example.com");
         assert!(!p.message_id_derived);
-        assert_eq!(p.from, Some(Mailbox::named("Ann Example", "Ann@Example.com")));
+        assert_eq!(
+            p.from,
+            Some(Mailbox::named("Ann Example", "Ann@Example.com"))
+        );
         assert_eq!(p.to.len(), 2);
         assert_eq!(p.cc, vec![Mailbox::new("carl@x.example")]);
         assert_eq!(p.subject, "Café broken [#12]");
@@ -672,8 +709,14 @@ mod tests {
         assert_eq!(p.ticket_token, Some(12));
         assert_eq!(p.in_reply_to.as_deref(), Some("p1@desk.example"));
         assert_eq!(p.references, vec!["p0@desk.example", "p1@desk.example"]);
-        assert_eq!(p.thread_candidates(), vec!["p1@desk.example", "p0@desk.example"]);
-        assert_eq!(p.date.map(|d| d.to_rfc3339()).as_deref(), Some("2022-03-01T09:00:00+00:00"));
+        assert_eq!(
+            p.thread_candidates(),
+            vec!["p1@desk.example", "p0@desk.example"]
+        );
+        assert_eq!(
+            p.date.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2022-03-01T09:00:00+00:00")
+        );
         assert_eq!(p.text.trim(), "Hello");
         assert!(p.html.is_none());
     }
@@ -699,14 +742,23 @@ mod tests {
         assert_eq!(kept, vec!["small.bin"]);
         assert_eq!(p.dropped.len(), 2);
         assert_eq!(p.dropped[0].filename.as_deref(), Some("big.bin"));
-        assert_eq!(p.dropped[0].reason, DropReason::AttachmentTooLarge { limit: 2000 });
+        assert_eq!(
+            p.dropped[0].reason,
+            DropReason::AttachmentTooLarge { limit: 2000 }
+        );
         assert_eq!(p.dropped[1].filename.as_deref(), Some("second.bin"));
-        assert_eq!(p.dropped[1].reason, DropReason::MessageTooLarge { limit: 1000 });
+        assert_eq!(
+            p.dropped[1].reason,
+            DropReason::MessageTooLarge { limit: 1000 }
+        );
     }
 
     #[test]
     fn oversized_raw_is_read_for_its_header_only() {
-        let raw = format!("From: a@b.example\r\nSubject: huge\r\n\r\n{}", "x".repeat(5000));
+        let raw = format!(
+            "From: a@b.example\r\nSubject: huge\r\n\r\n{}",
+            "x".repeat(5000)
+        );
         let options = ParseOptions {
             limits: ParseLimits {
                 max_raw_bytes: 1000,
@@ -717,7 +769,10 @@ mod tests {
         let p = parse_email(raw.as_bytes(), &options).expect("parses");
         assert_eq!(p.subject, "huge");
         assert!(p.text.is_empty());
-        assert!(matches!(p.dropped[0].reason, DropReason::RawTooLarge { limit: 1000 }));
+        assert!(matches!(
+            p.dropped[0].reason,
+            DropReason::RawTooLarge { limit: 1000 }
+        ));
     }
 
     #[test]

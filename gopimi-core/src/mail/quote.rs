@@ -211,7 +211,10 @@ mod tests {
 
     #[test]
     fn plain_mail_has_no_history() {
-        assert_eq!(new_text("Hello,\nmy printer is broken.\nAlice wrote: nothing"), None);
+        assert_eq!(
+            new_text("Hello,\nmy printer is broken.\nAlice wrote: nothing"),
+            None
+        );
         assert_eq!(new_text(""), None);
     }
 }

@@ -134,6 +134,9 @@ mod tests {
         sender.fail_always(None);
         assert!(sender.send(&email()).await.is_ok());
         assert_eq!(sender.sent().len(), 2);
-        assert_eq!(sender.last().map(|e| e.message_id), Some("m@x.example".into()));
+        assert_eq!(
+            sender.last().map(|e| e.message_id),
+            Some("m@x.example".into())
+        );
     }
 }

@@ -6,7 +6,7 @@
 //! leaves a message without a body, the boundary is recovered from the first `--` delimiter
 //! line inside the part and the part is parsed again.
 
-use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
+use mail_parser::{Message, MimeHeaders, PartType};
 
 /// A body recovered from a damaged multipart part.
 #[derive(Debug)]
@@ -21,7 +21,9 @@ pub(crate) struct RepairedBody {
 /// reveals.
 pub(crate) fn repair_multipart(message: &Message<'_>) -> Option<RepairedBody> {
     for (index, part) in message.parts.iter().enumerate() {
-        let Some(ct) = part.content_type() else { continue };
+        let Some(ct) = part.content_type() else {
+            continue;
+        };
         if !ct.ctype().eq_ignore_ascii_case("multipart") {
             continue;
         }
@@ -38,10 +40,9 @@ pub(crate) fn repair_multipart(message: &Message<'_>) -> Option<RepairedBody> {
             continue;
         };
         let subtype = ct.subtype().unwrap_or("mixed");
-        let synthetic = format!(
-            "Content-Type: multipart/{subtype}; boundary=\"{boundary}\"\r\n\r\n{content}"
-        );
-        let Some(inner) = MessageParser::default().parse(synthetic.as_bytes()) else {
+        let synthetic =
+            format!("Content-Type: multipart/{subtype}; boundary=\"{boundary}\"\r\n\r\n{content}");
+        let Some(inner) = super::parse::message_parser().parse(synthetic.as_bytes()) else {
             continue;
         };
         let text = inner

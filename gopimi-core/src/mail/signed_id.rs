@@ -81,9 +81,17 @@ impl MessageIdSigner {
         self.generate_with_nonce(thread, domain, nonce)
     }
 
-    fn generate_with_nonce(&self, thread: ThreadRef, domain: &str, nonce: [u8; NONCE_BYTES]) -> String {
+    fn generate_with_nonce(
+        &self,
+        thread: ThreadRef,
+        domain: &str,
+        nonce: [u8; NONCE_BYTES],
+    ) -> String {
         let uuid = thread.uuid();
-        let tag = self.mac(thread.kind(), &uuid, &nonce).finalize().into_bytes();
+        let tag = self
+            .mac(thread.kind(), &uuid, &nonce)
+            .finalize()
+            .into_bytes();
         format!(
             "{PREFIX}.{}{}.{}.{}@{}",
             thread.kind(),
@@ -97,7 +105,10 @@ impl MessageIdSigner {
     /// The thread a Message-Id refers to, only when it is one of ours and its MAC is valid.
     /// Accepts the id with or without angle brackets, in any letter case.
     pub fn verify(&self, message_id: &str) -> Option<ThreadRef> {
-        let id = message_id.trim().trim_start_matches('<').trim_end_matches('>');
+        let id = message_id
+            .trim()
+            .trim_start_matches('<')
+            .trim_end_matches('>');
         let (local, domain) = id.rsplit_once('@')?;
         if domain.is_empty() {
             return None;
@@ -177,7 +188,10 @@ mod tests {
         assert!(id.starts_with("gpm.t"));
         assert!(id.ends_with("@mail.example.com"));
         assert_eq!(signer.verify(&id), Some(ticket));
-        assert_eq!(signer.verify(&format!("<{}>", id.to_uppercase())), Some(ticket));
+        assert_eq!(
+            signer.verify(&format!("<{}>", id.to_uppercase())),
+            Some(ticket)
+        );
 
         // Another secret, another ticket id, a flipped MAC: all rejected.
         assert_eq!(MessageIdSigner::new(b"other").verify(&id), None);
@@ -196,7 +210,10 @@ mod tests {
 
         // Conversations too; foreign ids are not ours.
         let conv = ThreadRef::Conversation(ConversationId::new());
-        assert_eq!(signer.verify(&signer.generate(conv, "x.example")), Some(conv));
+        assert_eq!(
+            signer.verify(&signer.generate(conv, "x.example")),
+            Some(conv)
+        );
         assert_eq!(signer.verify("CAF=abc@mail.gmail.com"), None);
         assert_eq!(signer.verify("gpm.t.x.y@z"), None);
         assert_eq!(signer.verify(""), None);
@@ -210,14 +227,20 @@ mod tests {
     fn ids_are_unique_per_message() {
         let signer = MessageIdSigner::new(b"k");
         let t = ThreadRef::Ticket(TicketId::new());
-        assert_ne!(signer.generate(t, "d.example"), signer.generate(t, "d.example"));
+        assert_ne!(
+            signer.generate(t, "d.example"),
+            signer.generate(t, "d.example")
+        );
     }
 
     #[test]
     fn base32_round_trip() {
         for len in 0..20 {
             let bytes: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
-            assert_eq!(base32_decode(&base32(&bytes)).as_deref(), Some(bytes.as_slice()));
+            assert_eq!(
+                base32_decode(&base32(&bytes)).as_deref(),
+                Some(bytes.as_slice())
+            );
         }
         assert_eq!(base32(b"f"), "my");
         assert_eq!(base32_decode("!"), None);

@@ -14,16 +14,72 @@ use std::sync::LazyLock;
 
 /// Prefixes that mark a reply.
 const REPLY_PREFIXES: &[&str] = &[
-    "re", "aw", "sv", "antw", "antwort", "antwoord", "odp", "odg", "ynt", "yanıt", "res", "rif",
-    "r", "réf", "ref", "atb", "vá", "απ", "σχετ", "отв", "ответ", "回复", "回覆", "答复", "答覆",
-    "返信", "회신", "답장", "تعقيب", "השב", "svar",
+    "re",
+    "aw",
+    "sv",
+    "antw",
+    "antwort",
+    "antwoord",
+    "odp",
+    "odg",
+    "ynt",
+    "yanıt",
+    "res",
+    "rif",
+    "r",
+    "réf",
+    "ref",
+    "atb",
+    "vá",
+    "απ",
+    "σχετ",
+    "отв",
+    "ответ",
+    "回复",
+    "回覆",
+    "答复",
+    "答覆",
+    "返信",
+    "회신",
+    "답장",
+    "تعقيب",
+    "השב",
+    "svar",
 ];
 
 /// Prefixes that mark a forward.
 const FORWARD_PREFIXES: &[&str] = &[
-    "fw", "fwd", "wg", "tr", "rv", "enc", "i", "pd", "vb", "vl", "vs", "doorst", "ilt", "İlt",
-    "redir.", "redir", "videresend", "vidarebefordra", "továbbítás", "továbbított", "prosl",
-    "přeposlat", "пересл", "пересылка", "転送", "转发", "轉寄", "轉發", "전달", "הועבר", "πρθ",
+    "fw",
+    "fwd",
+    "wg",
+    "tr",
+    "rv",
+    "enc",
+    "i",
+    "pd",
+    "vb",
+    "vl",
+    "vs",
+    "doorst",
+    "ilt",
+    "İlt",
+    "redir.",
+    "redir",
+    "videresend",
+    "vidarebefordra",
+    "továbbítás",
+    "továbbított",
+    "prosl",
+    "přeposlat",
+    "пересл",
+    "пересылка",
+    "転送",
+    "转发",
+    "轉寄",
+    "轉發",
+    "전달",
+    "הועבר",
+    "πρθ",
 ];
 
 fn prefix_alternation(list: &[&str]) -> String {
@@ -217,8 +273,14 @@ mod tests {
 
     #[test]
     fn list_tags_are_kept_and_prefixes_after_them_stripped() {
-        assert_eq!(normalize_subject("[dev] Re: Build fails"), "[dev] build fails");
-        assert_eq!(normalize_subject("Re: [dev] Build fails"), "[dev] build fails");
+        assert_eq!(
+            normalize_subject("[dev] Re: Build fails"),
+            "[dev] build fails"
+        );
+        assert_eq!(
+            normalize_subject("Re: [dev] Build fails"),
+            "[dev] build fails"
+        );
         assert_eq!(normalize_subject("[dev]"), "[dev]");
     }
 
