@@ -8,9 +8,11 @@
 
 pub mod ingest;
 pub mod route;
+pub mod thread;
 
 pub use ingest::{InboundLimits, Ingested, ingest};
 pub use route::{Route, resolve_recipient};
+pub use thread::{ThreadDecision, ThreadInput, ThreadTarget, thread};
 
 /// The queue of inbound processing jobs.
 pub const INBOUND_QUEUE: &str = "inbound.process";
