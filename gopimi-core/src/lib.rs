@@ -10,7 +10,7 @@
 //!   [`store::MemoryStore`]; SQL and sled live in their own crates);
 //! - [`blob::BlobStore`]: attachment and raw-mail bytes;
 //! - [`mail::MailSender`], [`mail::DomainProvider`] and [`mail::InboundEmail`]: mail providers;
-//! - [`clock::Clock`]: time.
+//! - [`clock::Clock`]: the time.
 //!
 //! Business rules live here and nowhere else: backends store, providers move bytes.
 //!
@@ -23,9 +23,11 @@ pub mod ids;
 pub mod mail;
 pub mod model;
 pub mod search;
+pub mod service;
 pub mod store;
 
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use error::{Error, Result};
+pub use service::{Caller, Helpdesk};
