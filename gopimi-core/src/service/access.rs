@@ -14,8 +14,8 @@ use super::Helpdesk;
 use crate::error::{Error, Result};
 use crate::ids::{UserId, WorkspaceId};
 use crate::model::{Actor, Membership, Role, Workspace};
-use crate::store::{Filter, Query, StoreExt};
 use crate::store::Kind;
+use crate::store::{Filter, Query, StoreExt};
 
 /// Who performs a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

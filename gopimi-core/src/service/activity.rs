@@ -5,9 +5,9 @@
 //! Details are JSON. Field changes carry `{"from": old, "to": new}`; tag changes also carry
 //! `added` and `removed`; message entries carry `message_id`.
 
+use super::Helpdesk;
 use super::access::Caller;
 use super::listing::{Page, PageRequest, fetch_page};
-use super::Helpdesk;
 use crate::error::Result;
 use crate::ids::{ActivityId, ConversationId, TicketId, WorkspaceId};
 use crate::model::{Activity, ActivitySubject, Actor};
@@ -133,7 +133,12 @@ impl Helpdesk {
     ) -> Result<Page<Activity>> {
         let acc = self.access(caller, workspace_id).await?;
         self.load_ticket(&acc, ticket_id).await?;
-        fetch_page(self.db(), log_query(workspace_id, "ticket_id", ticket_id.0), page).await
+        fetch_page(
+            self.db(),
+            log_query(workspace_id, "ticket_id", ticket_id.0),
+            page,
+        )
+        .await
     }
 
     /// A conversation's activity log, oldest first.

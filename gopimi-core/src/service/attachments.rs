@@ -3,8 +3,8 @@
 //! An upload is linked to a message when a reply or note names it. An attachment on another
 //! member's personal conversation is `NotFound`, like the conversation.
 
-use super::access::{Access, Caller};
 use super::Helpdesk;
+use super::access::{Access, Caller};
 use crate::error::{Error, Result};
 use crate::ids::{AttachmentId, WorkspaceId};
 use crate::model::{Attachment, Message, Parent};
@@ -42,7 +42,12 @@ pub fn safe_filename(raw: &str) -> String {
 
 /// A `type/subtype` media type, lower-cased, parameters dropped; octet-stream when malformed.
 pub fn safe_content_type(raw: &str) -> String {
-    let essence = raw.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = raw
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     let token = |s: &str| {
         !s.is_empty()
             && s.len() <= 127
@@ -131,11 +136,9 @@ impl Helpdesk {
     ) -> Result<(Attachment, Vec<u8>)> {
         let acc = self.access(caller, workspace_id).await?;
         let a = self.visible_attachment(&acc, id).await?;
-        let bytes = self
-            .blobs()
-            .get(&a.blob_key)
-            .await?
-            .ok_or_else(|| Error::internal_msg(format!("bytes of attachment {} are missing", a.id)))?;
+        let bytes = self.blobs().get(&a.blob_key).await?.ok_or_else(|| {
+            Error::internal_msg(format!("bytes of attachment {} are missing", a.id))
+        })?;
         Ok((a, bytes))
     }
 
@@ -156,13 +159,16 @@ impl Helpdesk {
             ));
         }
         if !acc.is_owner() && a.uploaded_by != caller.user_id() {
-            return Err(Error::forbidden("members can delete only their own uploads"));
+            return Err(Error::forbidden(
+                "members can delete only their own uploads",
+            ));
         }
         let mut w = Writes::new();
         // At the version read: linking it to a message meanwhile makes this a conflict.
         w.delete(&a);
         w.apply(self.db()).await?;
-        self.delete_blobs(std::iter::once(a.blob_key.as_str())).await;
+        self.delete_blobs(std::iter::once(a.blob_key.as_str()))
+            .await;
         Ok(())
     }
 }
@@ -177,6 +183,9 @@ mod tests {
         assert_eq!(safe_filename("C:\\x\\report \"q\".pdf"), "report q.pdf");
         assert_eq!(safe_filename("\u{0}"), "attachment");
         assert_eq!(safe_content_type("Text/Plain; charset=utf-8"), "text/plain");
-        assert_eq!(safe_content_type("evil\r\nheader"), "application/octet-stream");
+        assert_eq!(
+            safe_content_type("evil\r\nheader"),
+            "application/octet-stream"
+        );
     }
 }

@@ -1,11 +1,11 @@
 //! Blocked senders: mail from these addresses goes straight to spam. The pipeline asks
 //! [`Helpdesk::is_blocked_sender`]; members manage the list.
 
+use super::Helpdesk;
 use super::access::Caller;
 use super::input;
 use super::listing::{Page, PageRequest, fetch_page};
 use super::retry::on_unique;
-use super::Helpdesk;
 use crate::error::Result;
 use crate::ids::{BlockedSenderId, WorkspaceId};
 use crate::model::BlockedSender;
@@ -79,7 +79,9 @@ impl Helpdesk {
         id: BlockedSenderId,
     ) -> Result<()> {
         let acc = self.access(caller, workspace_id).await?;
-        self.db().require::<BlockedSender>(acc.scope(), id.0).await?;
+        self.db()
+            .require::<BlockedSender>(acc.scope(), id.0)
+            .await?;
         let mut w = Writes::new();
         w.delete_id(Kind::BlockedSender, acc.scope(), id.0);
         w.apply(self.db()).await

@@ -4,9 +4,9 @@
 //! own (`NotFound` for an id of another workspace), through the same code path and activity
 //! entries as the single-item call.
 
+use super::Helpdesk;
 use super::access::{Access, Caller};
 use super::input;
-use super::Helpdesk;
 use crate::error::{Error, Result};
 use crate::ids::{ConversationId, TagId, TicketId, UserId, WorkspaceId};
 use crate::model::{ConversationStatus, Priority, TicketStatus};
@@ -50,9 +50,9 @@ impl BulkRequest {
     /// The action, with its arguments checked for presence and form.
     pub fn action(&self) -> Result<BulkAction> {
         let need = |v: &Option<String>, field: &str| {
-            v.clone()
-                .filter(|s| !s.trim().is_empty())
-                .ok_or_else(|| Error::validation(field, format!("is required for '{}'", self.action)))
+            v.clone().filter(|s| !s.trim().is_empty()).ok_or_else(|| {
+                Error::validation(field, format!("is required for '{}'", self.action))
+            })
         };
         Ok(match self.action.trim() {
             "status" => BulkAction::SetStatus(need(&self.status, "status")?),
@@ -165,19 +165,28 @@ impl Helpdesk {
             let t = TicketId(id);
             let r = match action {
                 BulkAction::SetStatus(s) => match s.parse::<TicketStatus>() {
-                    Ok(s) => self.set_ticket_status(caller, workspace_id, t, s).await.map(|_| ()),
+                    Ok(s) => self
+                        .set_ticket_status(caller, workspace_id, t, s)
+                        .await
+                        .map(|_| ()),
                     Err(e) => Err(e),
                 },
-                BulkAction::SetPriority(p) => {
-                    self.set_ticket_priority(caller, workspace_id, t, *p).await.map(|_| ())
-                }
-                BulkAction::Assign(a) => {
-                    self.assign_ticket(caller, workspace_id, t, *a).await.map(|_| ())
-                }
-                BulkAction::Tag(tags) => self.tag_ticket(caller, workspace_id, t, tags).await.map(|_| ()),
-                BulkAction::Untag(tags) => {
-                    self.untag_ticket(caller, workspace_id, t, tags).await.map(|_| ())
-                }
+                BulkAction::SetPriority(p) => self
+                    .set_ticket_priority(caller, workspace_id, t, *p)
+                    .await
+                    .map(|_| ()),
+                BulkAction::Assign(a) => self
+                    .assign_ticket(caller, workspace_id, t, *a)
+                    .await
+                    .map(|_| ()),
+                BulkAction::Tag(tags) => self
+                    .tag_ticket(caller, workspace_id, t, tags)
+                    .await
+                    .map(|_| ()),
+                BulkAction::Untag(tags) => self
+                    .untag_ticket(caller, workspace_id, t, tags)
+                    .await
+                    .map(|_| ()),
                 BulkAction::Trash => self.set_ticket_trashed(&acc, t, true).await.map(|_| ()),
                 BulkAction::Restore => self.set_ticket_trashed(&acc, t, false).await.map(|_| ()),
                 BulkAction::Spam => self.set_ticket_spam_in(&acc, t, true).await.map(|_| ()),
@@ -201,7 +210,10 @@ impl Helpdesk {
         let status = match action {
             BulkAction::SetStatus(s) => Some(s.parse::<ConversationStatus>()?),
             BulkAction::SetPriority(_) => {
-                return Err(Error::validation("action", "conversations have no priority"));
+                return Err(Error::validation(
+                    "action",
+                    "conversations have no priority",
+                ));
             }
             _ => None,
         };
@@ -215,17 +227,23 @@ impl Helpdesk {
                         status,
                         ..Default::default()
                     };
-                    self.update_conversation(caller, workspace_id, c, patch).await.map(|_| ())
+                    self.update_conversation(caller, workspace_id, c, patch)
+                        .await
+                        .map(|_| ())
                 }
                 BulkAction::Assign(a) => {
                     let patch = super::ConversationPatch {
                         agent_id: Some(*a),
                         ..Default::default()
                     };
-                    self.update_conversation(caller, workspace_id, c, patch).await.map(|_| ())
+                    self.update_conversation(caller, workspace_id, c, patch)
+                        .await
+                        .map(|_| ())
                 }
                 BulkAction::Tag(t) => self.retag_conversation(&acc, c, t, true).await.map(|_| ()),
-                BulkAction::Untag(t) => self.retag_conversation(&acc, c, t, false).await.map(|_| ()),
+                BulkAction::Untag(t) => {
+                    self.retag_conversation(&acc, c, t, false).await.map(|_| ())
+                }
                 BulkAction::Trash => self.trash_conversation_in(&acc, c, true).await.map(|_| ()),
                 BulkAction::Restore => self.trash_conversation_in(&acc, c, false).await.map(|_| ()),
                 BulkAction::Spam => self.spam_conversation_in(&acc, c, true).await.map(|_| ()),

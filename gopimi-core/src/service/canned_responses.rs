@@ -1,10 +1,10 @@
 //! Canned responses: reply templates, searchable by name.
 
+use super::Helpdesk;
 use super::access::{Access, Caller};
 use super::input;
 use super::listing::{Page, PageRequest, fetch_page};
 use super::retry::with_retry;
-use super::Helpdesk;
 use crate::error::Result;
 use crate::ids::{CannedResponseId, WorkspaceId};
 use crate::model::{CannedResponse, Resource};

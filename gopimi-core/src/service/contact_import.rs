@@ -8,11 +8,11 @@
 //! earlier in the file) are reported, not overwritten. The contact quota is respected: once it
 //! is reached, the remaining rows are reported as over quota.
 
+use super::Helpdesk;
 use super::access::Caller;
 use super::contacts::{NewContact, check_contact};
 use super::custom_fields::validate_value;
 use super::organizations::NewOrganization;
-use super::Helpdesk;
 use crate::error::{Error, Result};
 use crate::ids::WorkspaceId;
 use crate::model::{CustomField, Organization, Resource};
@@ -118,7 +118,10 @@ impl Helpdesk {
             columns.push(col);
         }
         if !columns.iter().any(|c| matches!(c, Column::Email)) {
-            return Err(Error::validation("file", "the header row has no email column"));
+            return Err(Error::validation(
+                "file",
+                "the header row has no email column",
+            ));
         }
 
         let mut room = self.quota_room(&acc, Resource::Contacts).await?;
@@ -164,7 +167,9 @@ impl Helpdesk {
                     Column::Email => new.email = cell.to_owned(),
                     Column::Name => new.name = cell.to_owned(),
                     Column::Phone => new.phone = Some(cell.to_owned()),
-                    Column::Organization => org_name = Some(cell.to_owned()).filter(|s| !s.is_empty()),
+                    Column::Organization => {
+                        org_name = Some(cell.to_owned()).filter(|s| !s.is_empty())
+                    }
                     Column::Notes => new.notes = Some(cell.to_owned()),
                     Column::Field(f) => raw_values.push((f, cell)),
                     Column::Ignored => {}
@@ -243,7 +248,10 @@ impl Helpdesk {
         }
         let org = match self.organization_by_name(acc, name).await? {
             Some(o) => o,
-            None => match self.insert_organization(acc, NewOrganization::new(name)).await {
+            None => match self
+                .insert_organization(acc, NewOrganization::new(name))
+                .await
+            {
                 Ok(o) => o,
                 // Created concurrently: use that one.
                 Err(Error::Validation { field, .. }) if field == "name" => self

@@ -4,6 +4,7 @@
 //! Deleting a contact unlinks it from its tickets and conversations (each with a
 //! `contact_changed` activity) and removes its custom field values; the tickets stay.
 
+use super::Helpdesk;
 use super::access::{Access, Caller};
 use super::bulk::{BulkItem, BulkReport};
 use super::conversations::ConversationQuery;
@@ -11,7 +12,6 @@ use super::input;
 use super::listing::{self, Page, PageRequest, fetch_all, fetch_page};
 use super::retry::{on_unique, with_retry};
 use super::ticket_list::TicketQuery;
-use super::Helpdesk;
 use crate::error::{Error, Result};
 use crate::ids::{ContactId, OrganizationId, WorkspaceId};
 use crate::model::{Contact, Conversation, CustomFieldValue, Organization, Resource, Ticket};
@@ -205,7 +205,9 @@ impl Helpdesk {
     ) -> Result<Option<Contact>> {
         let key = crate::search::exact_key(&input::email_key(email));
         self.db()
-            .find_one(&Query::new(Kind::Contact, acc.scope()).filter(Filter::Eq("email", key.into())))
+            .find_one(
+                &Query::new(Kind::Contact, acc.scope()).filter(Filter::Eq("email", key.into())),
+            )
             .await
     }
 
@@ -360,8 +362,9 @@ impl Helpdesk {
 
     pub(crate) async fn delete_contact_in(&self, acc: &Access, id: ContactId) -> Result<()> {
         let contact = self.load_contact(acc, id).await?;
-        let of_contact =
-            |kind| Query::new(kind, acc.scope()).filter(Filter::Eq("contact_id", contact.id.0.into()));
+        let of_contact = |kind| {
+            Query::new(kind, acc.scope()).filter(Filter::Eq("contact_id", contact.id.0.into()))
+        };
         let tickets: Vec<Ticket> = fetch_all(self.db(), of_contact(Kind::Ticket)).await?;
         for t in tickets {
             let patch = super::TicketPatch {
@@ -392,7 +395,8 @@ impl Helpdesk {
                 .await;
             ignore_gone(r)?;
         }
-        let values: Vec<CustomFieldValue> = fetch_all(self.db(), of_contact(Kind::CustomFieldValue)).await?;
+        let values: Vec<CustomFieldValue> =
+            fetch_all(self.db(), of_contact(Kind::CustomFieldValue)).await?;
         let mut w = Writes::new();
         for v in &values {
             w.delete_id(Kind::CustomFieldValue, acc.scope(), v.id.0);

@@ -6,14 +6,16 @@
 //! Lists show one inbox at a time ([`InboxScope`]): the shared one, or the caller's personal
 //! one. That is how the product presents them, and it keeps every list a single indexed query.
 
+use super::Helpdesk;
 use super::access::{Access, Caller};
 use super::activity::{self, ActivityAction, change};
 use super::input::{self, SUBJECT_MAX};
 use super::listing::{self, Page, PageRequest, fetch_all, fetch_page};
 use super::retry::with_retry;
 use super::ticket_list::ListView;
-use super::tickets::{Change, MAX_TAGS, check_owned_rows, contact_search, require_refs, retag, subject_from_email};
-use super::Helpdesk;
+use super::tickets::{
+    Change, MAX_TAGS, check_owned_rows, contact_search, require_refs, retag, subject_from_email,
+};
 use crate::error::{Error, Result};
 use crate::ids::{ContactId, ConversationId, TagId, UserId, WorkspaceEmailId, WorkspaceId};
 use crate::model::{
@@ -249,7 +251,13 @@ impl Helpdesk {
                 attachments,
                 jobs,
                 spam,
-            } => (Some(*message), attachments, jobs, spam, Actor::Contact(contact_id)),
+            } => (
+                Some(*message),
+                attachments,
+                jobs,
+                spam,
+                Actor::Contact(contact_id),
+            ),
         };
         check_owned_rows(workspace_id, message.as_ref(), &attachments)?;
         let now = self.now();
@@ -459,7 +467,10 @@ impl Helpdesk {
                 if let Some(e) = e {
                     w.require_exists(Kind::WorkspaceEmail, acc.scope(), e.0);
                 }
-                changes.push((ActivityAction::EmailChanged, change(c.workspace_email_id, e)));
+                changes.push((
+                    ActivityAction::EmailChanged,
+                    change(c.workspace_email_id, e),
+                ));
                 c.workspace_email_id = e;
             }
             Ok(changes)
@@ -479,7 +490,9 @@ impl Helpdesk {
         let wanted = input::id_list("tag_ids", tag_ids, MAX_TAGS)?;
         let tags = self.load_tags(&acc, &wanted).await?;
         self.mutate_conversation(&acc, id, acc.caller.actor(), |c, w, _| {
-            Ok(retag(&mut c.tag_ids, &wanted, &tags, w, &acc).into_iter().collect())
+            Ok(retag(&mut c.tag_ids, &wanted, &tags, w, &acc)
+                .into_iter()
+                .collect())
         })
         .await
     }
@@ -500,7 +513,11 @@ impl Helpdesk {
                 v.extend(ids.iter().filter(|a| !c.tag_ids.contains(a)));
                 v
             } else {
-                c.tag_ids.iter().copied().filter(|x| !ids.contains(x)).collect()
+                c.tag_ids
+                    .iter()
+                    .copied()
+                    .filter(|x| !ids.contains(x))
+                    .collect()
             };
             if wanted.len() > MAX_TAGS {
                 return Err(Error::validation(
@@ -508,7 +525,9 @@ impl Helpdesk {
                     format!("a conversation has at most {MAX_TAGS} tags"),
                 ));
             }
-            Ok(retag(&mut c.tag_ids, &wanted, &tags, w, acc).into_iter().collect())
+            Ok(retag(&mut c.tag_ids, &wanted, &tags, w, acc)
+                .into_iter()
+                .collect())
         })
         .await
     }
@@ -576,7 +595,11 @@ impl Helpdesk {
         if !query.statuses.is_empty() {
             q = q.filter(Filter::In(
                 "status",
-                query.statuses.iter().map(|s| Value::from(s.as_str())).collect(),
+                query
+                    .statuses
+                    .iter()
+                    .map(|s| Value::from(s.as_str()))
+                    .collect(),
             ));
         }
         match query.agent_id {
@@ -743,10 +766,14 @@ impl Helpdesk {
             }
             w.delete(&conv);
             w.apply(self.db()).await?;
-            Ok(attachments.into_iter().map(|a| a.blob_key).collect::<Vec<_>>())
+            Ok(attachments
+                .into_iter()
+                .map(|a| a.blob_key)
+                .collect::<Vec<_>>())
         })
         .await?;
-        self.delete_blobs(blob_keys.iter().map(String::as_str)).await;
+        self.delete_blobs(blob_keys.iter().map(String::as_str))
+            .await;
         Ok(())
     }
 }

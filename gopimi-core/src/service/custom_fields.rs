@@ -7,10 +7,10 @@
 //! normalized: numbers as JSON numbers, dates as `YYYY-MM-DD`, multi-select as an array. `null`
 //! or empty text clears a value. Errors name the field as `fields.<name>`.
 
+use super::Helpdesk;
 use super::access::{Access, Caller};
 use super::input;
 use super::retry::{on_unique, unique_violation, with_retry};
-use super::Helpdesk;
 use crate::error::{Error, Result};
 use crate::ids::{ContactId, CustomFieldId, CustomFieldValueId, WorkspaceId};
 use crate::model::mailbox::is_valid_email;
@@ -80,7 +80,11 @@ pub struct ContactField {
     pub value: Option<Json>,
 }
 
-fn check_options(field_type: CustomFieldType, options: &[String], multiple: bool) -> Result<Vec<String>> {
+fn check_options(
+    field_type: CustomFieldType,
+    options: &[String],
+    multiple: bool,
+) -> Result<Vec<String>> {
     if multiple && field_type != CustomFieldType::Select {
         return Err(Error::validation(
             "multiple",
@@ -89,21 +93,33 @@ fn check_options(field_type: CustomFieldType, options: &[String], multiple: bool
     }
     if field_type != CustomFieldType::Select {
         if !options.is_empty() {
-            return Err(Error::validation("options", "only select fields have options"));
+            return Err(Error::validation(
+                "options",
+                "only select fields have options",
+            ));
         }
         return Ok(Vec::new());
     }
     if options.is_empty() {
-        return Err(Error::validation("options", "a select field needs at least one option"));
+        return Err(Error::validation(
+            "options",
+            "a select field needs at least one option",
+        ));
     }
     if options.len() > MAX_OPTIONS {
-        return Err(Error::validation("options", format!("at most {MAX_OPTIONS} options")));
+        return Err(Error::validation(
+            "options",
+            format!("at most {MAX_OPTIONS} options"),
+        ));
     }
     let mut out: Vec<String> = Vec::with_capacity(options.len());
     for o in options {
         let o = input::name("options", o, OPTION_MAX)?;
         if out.iter().any(|x| x.eq_ignore_ascii_case(&o)) {
-            return Err(Error::validation("options", format!("'{o}' is listed twice")));
+            return Err(Error::validation(
+                "options",
+                format!("'{o}' is listed twice"),
+            ));
         }
         out.push(o);
     }
@@ -122,9 +138,7 @@ pub fn validate_value(field: &CustomField, value: &Json) -> Result<Option<Json>>
     };
     match field.field_type {
         CustomFieldType::Text => match text {
-            Some(s) => Ok(Some(Json::String(
-                input::bounded(&key, s, TEXT_VALUE_MAX)?,
-            ))),
+            Some(s) => Ok(Some(Json::String(input::bounded(&key, s, TEXT_VALUE_MAX)?))),
             None => Err(bad("must be text".into())),
         },
         CustomFieldType::Number => {
@@ -161,7 +175,8 @@ pub fn validate_value(field: &CustomField, value: &Json) -> Result<Option<Json>>
         CustomFieldType::Url => {
             let ok = text.filter(|s| {
                 url::Url::parse(s).is_ok_and(|u| {
-                    matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
+                    matches!(u.scheme(), "http" | "https")
+                        && u.host_str().is_some_and(|h| !h.is_empty())
                 })
             });
             match ok {
@@ -219,7 +234,9 @@ pub fn validate_value(field: &CustomField, value: &Json) -> Result<Option<Json>>
             if chosen.is_empty() {
                 return Ok(None);
             }
-            Ok(Some(Json::Array(chosen.into_iter().map(Json::String).collect())))
+            Ok(Some(Json::Array(
+                chosen.into_iter().map(Json::String).collect(),
+            )))
         }
     }
 }
@@ -272,9 +289,15 @@ impl Helpdesk {
         let acc = self.access(caller, workspace_id).await?;
         let name = input::name("name", &new.name, FIELD_NAME_MAX)?;
         let options = check_options(new.field_type, &new.options, new.multiple)?;
-        let existing = self.db().count(&Query::new(Kind::CustomField, acc.scope())).await?;
+        let existing = self
+            .db()
+            .count(&Query::new(Kind::CustomField, acc.scope()))
+            .await?;
         if existing >= MAX_FIELDS {
-            return Err(Error::validation("name", format!("at most {MAX_FIELDS} custom fields")));
+            return Err(Error::validation(
+                "name",
+                format!("at most {MAX_FIELDS} custom fields"),
+            ));
         }
         let now = self.now();
         let mut field = CustomField {
@@ -285,7 +308,9 @@ impl Helpdesk {
             options,
             multiple: new.multiple,
             featured: new.featured,
-            position: new.position.unwrap_or(i64::try_from(existing).unwrap_or(i64::MAX)),
+            position: new
+                .position
+                .unwrap_or(i64::try_from(existing).unwrap_or(i64::MAX)),
             created_at: now,
             updated_at: now,
             version: 0,
@@ -507,7 +532,10 @@ fn join(fields: Vec<CustomField>, values: &[CustomFieldValue]) -> Vec<ContactFie
     fields
         .into_iter()
         .map(|f| ContactField {
-            value: values.iter().find(|v| v.field_id == f.id).map(|v| v.value.clone()),
+            value: values
+                .iter()
+                .find(|v| v.field_id == f.id)
+                .map(|v| v.value.clone()),
             field: f,
         })
         .collect()
@@ -545,20 +573,38 @@ mod tests {
     #[test]
     fn each_type_accepts_its_forms_and_rejects_others() {
         let num = field(CustomFieldType::Number, &[], false);
-        assert_eq!(validate_value(&num, &json!(3.5)).expect("ok"), Some(json!(3.5)));
-        assert_eq!(validate_value(&num, &json!(" 42 ")).expect("ok"), Some(json!(42)));
-        assert_eq!(field_error(validate_value(&num, &json!("many"))), "fields.Plan");
+        assert_eq!(
+            validate_value(&num, &json!(3.5)).expect("ok"),
+            Some(json!(3.5))
+        );
+        assert_eq!(
+            validate_value(&num, &json!(" 42 ")).expect("ok"),
+            Some(json!(42))
+        );
+        assert_eq!(
+            field_error(validate_value(&num, &json!("many"))),
+            "fields.Plan"
+        );
         assert_eq!(validate_value(&num, &json!(null)).expect("ok"), None);
 
         let date = field(CustomFieldType::Date, &[], false);
-        assert_eq!(validate_value(&date, &json!("2024-02-29")).expect("ok"), Some(json!("2024-02-29")));
+        assert_eq!(
+            validate_value(&date, &json!("2024-02-29")).expect("ok"),
+            Some(json!("2024-02-29"))
+        );
         field_error(validate_value(&date, &json!("2023-02-29")));
         field_error(validate_value(&date, &json!("2024-2-9")));
         field_error(validate_value(&date, &json!(20240229)));
 
         let b = field(CustomFieldType::Boolean, &[], false);
-        assert_eq!(validate_value(&b, &json!("Yes")).expect("ok"), Some(json!(true)));
-        assert_eq!(validate_value(&b, &json!(false)).expect("ok"), Some(json!(false)));
+        assert_eq!(
+            validate_value(&b, &json!("Yes")).expect("ok"),
+            Some(json!(true))
+        );
+        assert_eq!(
+            validate_value(&b, &json!(false)).expect("ok"),
+            Some(json!(false))
+        );
         field_error(validate_value(&b, &json!("maybe")));
 
         let u = field(CustomFieldType::Url, &[], false);
@@ -577,7 +623,10 @@ mod tests {
     #[test]
     fn select_values_must_be_options() {
         let one = field(CustomFieldType::Select, &["Free", "Paid"], false);
-        assert_eq!(validate_value(&one, &json!("paid")).expect("ok"), Some(json!("Paid")));
+        assert_eq!(
+            validate_value(&one, &json!("paid")).expect("ok"),
+            Some(json!("Paid"))
+        );
         field_error(validate_value(&one, &json!("Gold")));
         field_error(validate_value(&one, &json!(["Free"])));
 
@@ -586,7 +635,10 @@ mod tests {
             validate_value(&many, &json!(["a", "C", "A"])).expect("ok"),
             Some(json!(["A", "C"]))
         );
-        assert_eq!(validate_value(&many, &json!("A; B")).expect("ok"), Some(json!(["A", "B"])));
+        assert_eq!(
+            validate_value(&many, &json!("A; B")).expect("ok"),
+            Some(json!(["A", "B"]))
+        );
         field_error(validate_value(&many, &json!(["A", "Z"])));
     }
 

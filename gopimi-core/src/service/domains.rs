@@ -2,10 +2,10 @@
 //! Owners manage them; the plan limits how many (none on Lite). DNS records and verification
 //! come from the mail provider's domain port and are filled in by that adapter.
 
+use super::Helpdesk;
 use super::access::{Access, Caller};
 use super::organizations::domain_name;
 use super::retry::{on_unique, with_retry};
-use super::Helpdesk;
 use crate::error::Result;
 use crate::ids::{DomainId, WorkspaceId};
 use crate::model::{Domain, DomainState, Resource, WorkspaceEmail};
@@ -68,7 +68,11 @@ impl Helpdesk {
     }
 
     /// Every domain of the workspace, by name.
-    pub async fn list_domains(&self, caller: &Caller, workspace_id: WorkspaceId) -> Result<Vec<Domain>> {
+    pub async fn list_domains(
+        &self,
+        caller: &Caller,
+        workspace_id: WorkspaceId,
+    ) -> Result<Vec<Domain>> {
         let acc = self.access(caller, workspace_id).await?;
         let mut v: Vec<Domain> =
             super::listing::fetch_all(self.db(), Query::new(Kind::Domain, acc.scope())).await?;

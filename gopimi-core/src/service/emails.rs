@@ -6,10 +6,10 @@
 //! are unique across all workspaces (case-insensitive): one address routes to one workspace.
 //! Verification of custom addresses and everything the pipeline does with them live elsewhere.
 
+use super::Helpdesk;
 use super::access::{Access, Caller};
 use super::input;
 use super::retry::{on_unique, unique_violation, with_retry};
-use super::Helpdesk;
 use crate::error::{Error, Result};
 use crate::ids::{UserId, WorkspaceEmailId, WorkspaceId};
 use crate::model::{Domain, Purpose, Resource, WorkspaceEmail};
@@ -95,12 +95,10 @@ impl Helpdesk {
             return Ok(None);
         };
         self.db()
-            .find_one(
-                &Query::new(Kind::Domain, acc.scope()).filter(Filter::Eq(
-                    "domain_name",
-                    crate::search::exact_key(&domain.to_ascii_lowercase()).into(),
-                )),
-            )
+            .find_one(&Query::new(Kind::Domain, acc.scope()).filter(Filter::Eq(
+                "domain_name",
+                crate::search::exact_key(&domain.to_ascii_lowercase()).into(),
+            )))
             .await
     }
 

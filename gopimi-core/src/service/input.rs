@@ -103,7 +103,11 @@ pub fn color(field: &str, value: &str) -> Result<String> {
 }
 
 /// A list of ids without duplicates, at most `max` long.
-pub fn id_list<T: Copy + Eq + std::hash::Hash>(field: &str, ids: &[T], max: usize) -> Result<Vec<T>> {
+pub fn id_list<T: Copy + Eq + std::hash::Hash>(
+    field: &str,
+    ids: &[T],
+    max: usize,
+) -> Result<Vec<T>> {
     let mut seen = std::collections::HashSet::new();
     let out: Vec<T> = ids.iter().copied().filter(|i| seen.insert(*i)).collect();
     if out.len() > max {

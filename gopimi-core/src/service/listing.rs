@@ -6,7 +6,7 @@
 //! accepts and the projected field each maps to.
 
 use crate::error::{Error, Result};
-use crate::store::{Entity, Query, SortKey, StoreExt, Store};
+use crate::store::{Entity, Query, SortKey, Store, StoreExt};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -54,9 +54,9 @@ impl PageRequest {
         let num = |field: &str, v: Option<&str>, default: u32| -> Result<u32> {
             match v.map(str::trim) {
                 None | Some("") => Ok(default),
-                Some(s) => s
-                    .parse::<u32>()
-                    .map_err(|_| Error::validation(field, format!("'{s}' is not a positive number"))),
+                Some(s) => s.parse::<u32>().map_err(|_| {
+                    Error::validation(field, format!("'{s}' is not a positive number"))
+                }),
             }
         };
         PageRequest::new(
@@ -243,7 +243,10 @@ mod tests {
     fn sort_names_are_checked() {
         let allowed = [("created_at", "created_at"), ("subject", "subject_sort")];
         let keys = parse_sort(Some("-created_at,subject"), &allowed, &[]).expect("valid");
-        assert_eq!(keys, vec![SortKey::desc("created_at"), SortKey::asc("subject_sort")]);
+        assert_eq!(
+            keys,
+            vec![SortKey::desc("created_at"), SortKey::asc("subject_sort")]
+        );
         assert!(matches!(
             parse_sort(Some("password"), &allowed, &[]),
             Err(Error::Validation { field, .. }) if field == "sort"

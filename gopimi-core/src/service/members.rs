@@ -5,11 +5,11 @@
 //! concurrency because the write also requires every other owner's membership to be unchanged,
 //! so two owners demoting each other at once cannot both succeed.
 
+use super::Helpdesk;
 use super::access::{Access, Caller};
 use super::input;
 use super::listing::{Page, PageRequest};
 use super::retry::{on_unique, with_retry};
-use super::Helpdesk;
 use crate::error::{Error, Result};
 use crate::ids::{MembershipId, UserId, WorkspaceId};
 use crate::model::{Membership, Resource, Role, User};
@@ -50,7 +50,12 @@ impl Helpdesk {
         let users: Vec<User> = self.db().load_many(None, &ids).await?;
         Ok(memberships
             .iter()
-            .filter_map(|m| users.iter().find(|u| u.id == m.user_id).map(|u| member_of(m, u)))
+            .filter_map(|m| {
+                users
+                    .iter()
+                    .find(|u| u.id == m.user_id)
+                    .map(|u| member_of(m, u))
+            })
             .collect())
     }
 
@@ -175,7 +180,8 @@ impl Helpdesk {
                 keep_an_owner(&mut w, &all, user_id, "user_id")?;
             }
             w.delete(m);
-            self.delete_preferences_of(&mut w, workspace_id, user_id).await?;
+            self.delete_preferences_of(&mut w, workspace_id, user_id)
+                .await?;
             w.apply(self.db()).await
         })
         .await
@@ -188,12 +194,7 @@ impl Helpdesk {
 }
 
 /// Requires another owner to exist and to stay unchanged while `leaving` stops being one.
-fn keep_an_owner(
-    w: &mut Writes,
-    all: &[Membership],
-    leaving: UserId,
-    field: &str,
-) -> Result<()> {
+fn keep_an_owner(w: &mut Writes, all: &[Membership], leaving: UserId, field: &str) -> Result<()> {
     let others: Vec<&Membership> = all
         .iter()
         .filter(|o| o.user_id != leaving && o.role == Role::Owner)

@@ -11,13 +11,13 @@
 //! cannot be unsent); a member may edit or delete what they wrote, owners anything. Deletion is
 //! soft: the message leaves the thread and its activity entry records it.
 
+use super::Helpdesk;
 use super::access::{Access, Caller};
 use super::activity::{ActivityAction, change};
 use super::input::{self, BODY_MAX};
 use super::listing::{Page, PageRequest, fetch_page};
 use super::retry::with_retry;
 use super::tickets::Change;
-use super::Helpdesk;
 use crate::error::{Error, Result};
 use crate::ids::{
     AttachmentId, ConversationId, MessageId, TicketId, WorkspaceEmailId, WorkspaceId,
@@ -163,7 +163,14 @@ impl Helpdesk {
         let now = self.now();
         let id = MessageId::new();
         let (kind, to, cc, delivery, job, action) = if new.internal {
-            (MessageKind::Note, Vec::new(), Vec::new(), None, None, ActivityAction::NoteAdded)
+            (
+                MessageKind::Note,
+                Vec::new(),
+                Vec::new(),
+                None,
+                None,
+                ActivityAction::NoteAdded,
+            )
         } else {
             let mut to = recipients("to", &new.to)?;
             if to.is_empty() {
@@ -187,7 +194,12 @@ impl Helpdesk {
                     ));
                 }
             }
-            let mut job = Job::new(SEND_QUEUE, serde_json::json!({ "message_id": id }), now, now);
+            let mut job = Job::new(
+                SEND_QUEUE,
+                serde_json::json!({ "message_id": id }),
+                now,
+                now,
+            );
             job.workspace_id = Some(acc.ws().0);
             let delivery = DeliveryState {
                 status: DeliveryStatus::Queued,
@@ -196,7 +208,14 @@ impl Helpdesk {
                 attempts: 0,
                 updated_at: now,
             };
-            (MessageKind::Outbound, to, cc, Some(delivery), Some(job), ActivityAction::ReplyAdded)
+            (
+                MessageKind::Outbound,
+                to,
+                cc,
+                Some(delivery),
+                Some(job),
+                ActivityAction::ReplyAdded,
+            )
         };
         let message = Message {
             id,
@@ -252,10 +271,18 @@ impl Helpdesk {
             None => None,
         };
         let staged = self
-            .stage_message(&acc, Parent::Ticket(ticket_id), &ticket.subject, contact.as_ref(), new)
+            .stage_message(
+                &acc,
+                Parent::Ticket(ticket_id),
+                &ticket.subject,
+                contact.as_ref(),
+                new,
+            )
             .await?;
-        self.mutate_ticket(&acc, ticket_id, acc.caller.actor(), |_, w, _| staged.stage(w))
-            .await?;
+        self.mutate_ticket(&acc, ticket_id, acc.caller.actor(), |_, w, _| {
+            staged.stage(w)
+        })
+        .await?;
         Ok(with_version_one(staged.message))
     }
 
@@ -371,7 +398,12 @@ impl Helpdesk {
     ) -> Result<Page<Message>> {
         let acc = self.access(caller, workspace_id).await?;
         self.load_ticket(&acc, ticket_id).await?;
-        fetch_page(self.db(), thread_query(&acc, "ticket_id", ticket_id.0), page).await
+        fetch_page(
+            self.db(),
+            thread_query(&acc, "ticket_id", ticket_id.0),
+            page,
+        )
+        .await
     }
 
     /// A conversation's messages, oldest first (deleted ones left out).
@@ -453,7 +485,8 @@ impl Helpdesk {
                 serde_json::json!({ "message_id": m.id, "from": from, "to": m.body_text }),
             ))
         };
-        self.change_message(&acc, parent, message_id, true, edit).await
+        self.change_message(&acc, parent, message_id, true, edit)
+            .await
     }
 
     /// Deletes a message from its thread (soft: `message_deleted`).

@@ -1,9 +1,9 @@
 //! Notification preferences: per member, per workspace, five event types, all on until the
 //! member turns one off. No row means all on, so a new member needs no setup.
 
+use super::Helpdesk;
 use super::access::Caller;
 use super::retry::with_retry;
-use super::Helpdesk;
 use crate::error::Result;
 use crate::ids::{UserId, WorkspaceId};
 use crate::model::{NotificationEvent, NotificationPreference};

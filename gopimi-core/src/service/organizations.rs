@@ -1,11 +1,11 @@
 //! Organizations: companies that group contacts. Names are unique per workspace
 //! (case-insensitive). Deleting one unlinks its contacts; the contacts stay.
 
+use super::Helpdesk;
 use super::access::{Access, Caller};
 use super::input;
 use super::listing::{Page, PageRequest, fetch_all, fetch_page};
 use super::retry::{on_unique, with_retry};
-use super::Helpdesk;
 use crate::error::{Error, Result};
 use crate::ids::{OrganizationId, WorkspaceId};
 use crate::model::{Contact, Organization};
@@ -92,8 +92,10 @@ impl Helpdesk {
     ) -> Result<Option<Organization>> {
         self.db()
             .find_one(
-                &Query::new(Kind::Organization, acc.scope())
-                    .filter(Filter::Eq("name_sort", crate::search::sort_key(name).into())),
+                &Query::new(Kind::Organization, acc.scope()).filter(Filter::Eq(
+                    "name_sort",
+                    crate::search::sort_key(name).into(),
+                )),
             )
             .await
     }

@@ -62,7 +62,10 @@ impl Helpdesk {
                     .count(&Query::new(kind, Some(workspace.id.0)))
                     .await
             }
-            None => self.owned_workspaces(workspace.owner_id).await.map(|w| w.len() as u64),
+            None => self
+                .owned_workspaces(workspace.owner_id)
+                .await
+                .map(|w| w.len() as u64),
         }
     }
 

@@ -94,6 +94,10 @@ mod tests {
         })
         .await;
         assert!(r.is_err());
-        assert_eq!(calls.load(Ordering::SeqCst), 1, "unique conflicts are not retried");
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1,
+            "unique conflicts are not retried"
+        );
     }
 }

@@ -8,8 +8,8 @@
 //! what happened, the access (for the workspace) and the time, and writes the ticket in the same
 //! batch as the change.
 
-use super::access::Access;
 use super::Helpdesk;
+use super::access::Access;
 use crate::error::Result;
 use crate::model::{Priority, Ticket, TicketStatus};
 use chrono::{DateTime, Utc};
@@ -22,7 +22,10 @@ pub enum SlaTrigger {
     /// Its priority changed (targets are per priority).
     PriorityChanged { from: Priority, to: Priority },
     /// Its status changed (resolution, pause on pending, reopening).
-    StatusChanged { from: TicketStatus, to: TicketStatus },
+    StatusChanged {
+        from: TicketStatus,
+        to: TicketStatus,
+    },
     /// An agent's reply was queued for sending: the first one meets the first-response target.
     Replied,
 }

@@ -2,10 +2,10 @@
 //! policy: activating one deactivates the others in the same write. Each priority has at most
 //! one target. Applying policies to tickets is the SLA work's (see [`super::sla_hook`]).
 
+use super::Helpdesk;
 use super::access::{Access, Caller};
 use super::input;
 use super::retry::with_retry;
-use super::Helpdesk;
 use crate::error::{Error, Result};
 use crate::ids::{SlaPolicyId, WorkspaceId};
 use crate::model::{BusinessCalendar, Resource, SlaPolicy, SlaTarget};
@@ -46,7 +46,10 @@ pub struct SlaPolicyPatch {
 
 fn check_targets(targets: &[SlaTarget]) -> Result<()> {
     if targets.is_empty() {
-        return Err(Error::validation("targets", "at least one priority needs a target"));
+        return Err(Error::validation(
+            "targets",
+            "at least one priority needs a target",
+        ));
     }
     for (i, t) in targets.iter().enumerate() {
         if targets[..i].iter().any(|o| o.priority == t.priority) {
@@ -74,14 +77,23 @@ fn check_calendar(c: &BusinessCalendar) -> Result<()> {
     if c.time_zone.parse::<chrono_tz::Tz>().is_err() {
         return Err(Error::validation(
             "calendar.time_zone",
-            format!("'{}' is not an IANA time zone like Europe/Berlin", c.time_zone),
+            format!(
+                "'{}' is not an IANA time zone like Europe/Berlin",
+                c.time_zone
+            ),
         ));
     }
     if c.hours.is_empty() {
-        return Err(Error::validation("calendar.hours", "at least one working day"));
+        return Err(Error::validation(
+            "calendar.hours",
+            "at least one working day",
+        ));
     }
     if c.hours.iter().any(|h| h.start >= h.end) {
-        return Err(Error::validation("calendar.hours", "each day must start before it ends"));
+        return Err(Error::validation(
+            "calendar.hours",
+            "each day must start before it ends",
+        ));
     }
     Ok(())
 }
@@ -90,7 +102,10 @@ fn check_warning(p: u8) -> Result<u8> {
     if (1..=99).contains(&p) {
         Ok(p)
     } else {
-        Err(Error::validation("warning_percent", "must be between 1 and 99"))
+        Err(Error::validation(
+            "warning_percent",
+            "must be between 1 and 99",
+        ))
     }
 }
 
@@ -109,10 +124,17 @@ impl Helpdesk {
     }
 
     /// Adds the deactivation of every other active policy to a batch.
-    async fn deactivate_others(&self, acc: &Access, keep: SlaPolicyId, w: &mut Writes) -> Result<()> {
+    async fn deactivate_others(
+        &self,
+        acc: &Access,
+        keep: SlaPolicyId,
+        w: &mut Writes,
+    ) -> Result<()> {
         let active: Vec<SlaPolicy> = self
             .db()
-            .find(&Query::new(Kind::SlaPolicy, acc.scope()).filter(Filter::Eq("active", true.into())))
+            .find(
+                &Query::new(Kind::SlaPolicy, acc.scope()).filter(Filter::Eq("active", true.into())),
+            )
             .await?;
         for mut p in active.into_iter().filter(|p| p.id != keep) {
             p.active = false;

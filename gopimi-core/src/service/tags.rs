@@ -1,11 +1,11 @@
 //! Tags: per-workspace labels with a color, names unique case-insensitively. Deleting a tag
 //! takes it off every ticket and conversation (each with its `tags_changed` activity).
 
+use super::Helpdesk;
 use super::access::{Access, Caller};
 use super::input;
 use super::listing::{Page, PageRequest, fetch_all, fetch_page};
 use super::retry::{on_unique, with_retry};
-use super::Helpdesk;
 use crate::error::{Error, Result};
 use crate::ids::{TagId, WorkspaceId};
 use crate::model::{Conversation, Resource, Tag, Ticket};
@@ -109,11 +109,17 @@ impl Helpdesk {
     ) -> Result<Page<Tag>> {
         let acc = self.access(caller, workspace_id).await?;
         let mut q = Query::new(Kind::Tag, acc.scope()).sort(SortKey::asc("name_sort"));
-        if let Some(prefix) = search.map(crate::search::sort_key).filter(|s| !s.is_empty()) {
+        if let Some(prefix) = search
+            .map(crate::search::sort_key)
+            .filter(|s| !s.is_empty())
+        {
             // Tags are not full-text indexed: a name-prefix range over the sort key instead.
             q = q
                 .filter(Filter::Gte("name_sort", prefix.clone().into()))
-                .filter(Filter::Lt("name_sort", format!("{prefix}\u{10FFFF}").into()));
+                .filter(Filter::Lt(
+                    "name_sort",
+                    format!("{prefix}\u{10FFFF}").into(),
+                ));
         }
         fetch_page(self.db(), q, page).await
     }
@@ -161,12 +167,15 @@ impl Helpdesk {
     }
 
     /// Deletes a tag and takes it off every ticket and conversation.
-    pub async fn delete_tag(&self, caller: &Caller, workspace_id: WorkspaceId, id: TagId) -> Result<()> {
+    pub async fn delete_tag(
+        &self,
+        caller: &Caller,
+        workspace_id: WorkspaceId,
+        id: TagId,
+    ) -> Result<()> {
         let acc = self.access(caller, workspace_id).await?;
         let tag = self.load_tag(&acc, id).await?;
-        let on = |kind| {
-            Query::new(kind, acc.scope()).filter(Filter::Contains("tag_ids", tag.id.0))
-        };
+        let on = |kind| Query::new(kind, acc.scope()).filter(Filter::Contains("tag_ids", tag.id.0));
         let tickets: Vec<Ticket> = fetch_all(self.db(), on(Kind::Ticket)).await?;
         for t in tickets {
             self.untag_ticket_in(&acc, t.id, tag.id).await?;
@@ -187,7 +196,12 @@ impl Helpdesk {
         }
     }
 
-    async fn untag_ticket_in(&self, acc: &Access, ticket: crate::ids::TicketId, tag: TagId) -> Result<()> {
+    async fn untag_ticket_in(
+        &self,
+        acc: &Access,
+        ticket: crate::ids::TicketId,
+        tag: TagId,
+    ) -> Result<()> {
         let r = self
             .mutate_ticket(acc, ticket, acc.caller.actor(), |t, w, _| {
                 let wanted: Vec<TagId> = t.tag_ids.iter().copied().filter(|x| *x != tag).collect();

@@ -5,11 +5,11 @@
 //! attachment rows and activity log in one atomic write, then the attachment bytes. It works on
 //! any ticket, not only trashed ones: the owner asked for it explicitly.
 
+use super::Helpdesk;
 use super::access::{Access, Caller};
 use super::activity::ActivityAction;
 use super::listing::fetch_all;
 use super::retry::with_retry;
-use super::Helpdesk;
 use crate::error::Result;
 use crate::ids::{TicketId, WorkspaceId};
 use crate::model::{Activity, Attachment, Message, Ticket};
@@ -134,8 +134,7 @@ impl Helpdesk {
             let ticket = self.load_ticket(acc, id).await?;
             let messages: Vec<Message> = fetch_all(
                 self.db(),
-                Query::new(Kind::Message, acc.scope())
-                    .filter(Filter::Eq("ticket_id", id.0.into())),
+                Query::new(Kind::Message, acc.scope()).filter(Filter::Eq("ticket_id", id.0.into())),
             )
             .await?;
             let attachments = self.attachments_of(acc, &messages).await?;
@@ -164,7 +163,8 @@ impl Helpdesk {
                 .collect::<Vec<_>>())
         })
         .await?;
-        self.delete_blobs(blob_keys.iter().map(String::as_str)).await;
+        self.delete_blobs(blob_keys.iter().map(String::as_str))
+            .await;
         Ok(())
     }
 

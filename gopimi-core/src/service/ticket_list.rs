@@ -2,10 +2,10 @@
 //! filter of the API (`status, priority, agent_id, contact_id, tag, date_from, date_to`),
 //! search, sort and pages; and embedding of related rows (`?with=contact,agent,tags`).
 
+use super::Helpdesk;
 use super::access::{Access, Caller};
 use super::listing::{self, Page, PageRequest, fetch_page};
 use super::tickets::AgentSummary;
-use super::Helpdesk;
 use crate::error::{Error, Result};
 use crate::ids::{ContactId, TagId, UserId, WorkspaceId};
 use crate::model::{Contact, Priority, Tag, Ticket, TicketStatus, User};
@@ -121,7 +121,12 @@ impl Embed {
     /// Parses `?with=`; an unknown name is a validation error.
     pub fn parse(value: Option<&str>) -> Result<Self> {
         let mut e = Embed::default();
-        for part in value.unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        for part in value
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             match part {
                 "contact" => e.contact = true,
                 "agent" => e.agent = true,
@@ -216,13 +221,21 @@ impl Helpdesk {
         if !query.statuses.is_empty() {
             q = q.filter(Filter::In(
                 "status",
-                query.statuses.iter().map(|s| Value::from(s.as_str())).collect(),
+                query
+                    .statuses
+                    .iter()
+                    .map(|s| Value::from(s.as_str()))
+                    .collect(),
             ));
         }
         if !query.priorities.is_empty() {
             q = q.filter(Filter::In(
                 "priority",
-                query.priorities.iter().map(|p| Value::from(p.as_str())).collect(),
+                query
+                    .priorities
+                    .iter()
+                    .map(|p| Value::from(p.as_str()))
+                    .collect(),
             ));
         }
         match query.agent_id {
@@ -283,13 +296,19 @@ impl Helpdesk {
     ) -> Result<Vec<TicketView>> {
         let acc = self.access(caller, workspace_id).await?;
         let contacts: Vec<Contact> = if with.contact {
-            let ids: Vec<uuid::Uuid> = tickets.iter().filter_map(|t| t.contact_id.map(|c| c.0)).collect();
+            let ids: Vec<uuid::Uuid> = tickets
+                .iter()
+                .filter_map(|t| t.contact_id.map(|c| c.0))
+                .collect();
             self.db().load_many(acc.scope(), &ids).await?
         } else {
             Vec::new()
         };
         let agents: Vec<User> = if with.agent {
-            let ids: Vec<uuid::Uuid> = tickets.iter().filter_map(|t| t.agent_id.map(|a| a.0)).collect();
+            let ids: Vec<uuid::Uuid> = tickets
+                .iter()
+                .filter_map(|t| t.agent_id.map(|a| a.0))
+                .collect();
             self.db().load_many(None, &ids).await?
         } else {
             Vec::new()

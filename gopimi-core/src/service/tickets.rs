@@ -7,12 +7,12 @@
 //! the same batch as the ticket insert, so numbers are 1, 2, 3... per workspace with no gaps from
 //! races and no duplicates.
 
+use super::Helpdesk;
 use super::access::{Access, Caller};
 use super::activity::{self, ActivityAction, change};
 use super::input::{self, SUBJECT_MAX};
 use super::retry::with_retry;
 use super::sla_hook::SlaTrigger;
-use super::Helpdesk;
 use crate::error::{Error, Result};
 use crate::ids::{ContactId, TagId, TicketId, UserId, WorkspaceEmailId, WorkspaceId};
 use crate::model::{
@@ -228,7 +228,8 @@ impl Helpdesk {
                 last_activity_at: now,
                 version: 0,
             };
-            self.sla_on(&acc, &mut ticket, SlaTrigger::Created, now).await?;
+            self.sla_on(&acc, &mut ticket, SlaTrigger::Created, now)
+                .await?;
             let mut w = Writes::new();
             w.update(&mut ws)?;
             require_refs(&mut w, &acc, contact.as_ref(), agent.as_ref(), &tags);
@@ -341,8 +342,12 @@ impl Helpdesk {
             };
             self.sla_on(acc, &mut ticket, t, now).await?;
         }
-        if changes.iter().any(|(a, _)| *a == ActivityAction::ReplyAdded) {
-            self.sla_on(acc, &mut ticket, SlaTrigger::Replied, now).await?;
+        if changes
+            .iter()
+            .any(|(a, _)| *a == ActivityAction::ReplyAdded)
+        {
+            self.sla_on(acc, &mut ticket, SlaTrigger::Replied, now)
+                .await?;
         }
         ticket.updated_at = now;
         ticket.last_activity_at = now;
@@ -405,7 +410,10 @@ impl Helpdesk {
             if let Some(d) = &description
                 && *d != t.description
             {
-                changes.push((ActivityAction::DescriptionChanged, change(&t.description, d)));
+                changes.push((
+                    ActivityAction::DescriptionChanged,
+                    change(&t.description, d),
+                ));
                 t.description = d.clone();
             }
             if let Some(s) = patch.status
@@ -447,7 +455,10 @@ impl Helpdesk {
                 if let Some(e) = e {
                     w.require_exists(Kind::WorkspaceEmail, acc.scope(), e.0);
                 }
-                changes.push((ActivityAction::EmailChanged, change(t.workspace_email_id, e)));
+                changes.push((
+                    ActivityAction::EmailChanged,
+                    change(t.workspace_email_id, e),
+                ));
                 t.workspace_email_id = e;
             }
             Ok(changes)

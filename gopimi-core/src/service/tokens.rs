@@ -93,10 +93,7 @@ impl Helpdesk {
         {
             return Err(Error::validation("expires_at", "must be in the future"));
         }
-        let existing = self
-            .db()
-            .count(&personal_tokens(user))
-            .await?;
+        let existing = self.db().count(&personal_tokens(user)).await?;
         if existing >= MAX_PERSONAL_TOKENS {
             return Err(Error::validation(
                 "name",
@@ -107,16 +104,24 @@ impl Helpdesk {
         let mut w = Writes::new();
         w.require_exists(Kind::User, None, user.0);
         w.insert(&mut token)?;
-        w.apply(self.db())
-            .await
-            .map_err(|e| if e.is_not_found() { Error::not_found("user") } else { e })?;
+        w.apply(self.db()).await.map_err(|e| {
+            if e.is_not_found() {
+                Error::not_found("user")
+            } else {
+                e
+            }
+        })?;
         Ok(IssuedToken { token, secret })
     }
 
     /// A user's personal access tokens, newest first (never their secrets).
     pub async fn list_tokens(&self, user: UserId) -> Result<Vec<ApiToken>> {
         self.db()
-            .find(&personal_tokens(user).sort(SortKey::desc("created_at")).limit(500))
+            .find(
+                &personal_tokens(user)
+                    .sort(SortKey::desc("created_at"))
+                    .limit(500),
+            )
             .await
     }
 
@@ -179,7 +184,11 @@ impl Helpdesk {
     }
 
     /// Deletes every token of a user except `keep` (after a password change).
-    pub(crate) async fn revoke_all_tokens(&self, user: UserId, keep: Option<TokenId>) -> Result<()> {
+    pub(crate) async fn revoke_all_tokens(
+        &self,
+        user: UserId,
+        keep: Option<TokenId>,
+    ) -> Result<()> {
         let tokens: Vec<ApiToken> = super::listing::fetch_all(
             self.db(),
             Query::new(Kind::ApiToken, None).filter(Filter::Eq("user_id", user.0.into())),
@@ -196,5 +205,8 @@ impl Helpdesk {
 fn personal_tokens(user: UserId) -> Query {
     Query::new(Kind::ApiToken, None)
         .filter(Filter::Eq("user_id", user.0.into()))
-        .filter(Filter::Eq("token_kind", TokenKind::Personal.as_str().into()))
+        .filter(Filter::Eq(
+            "token_kind",
+            TokenKind::Personal.as_str().into(),
+        ))
 }

@@ -38,7 +38,11 @@ pub struct Registration {
 
 impl Registration {
     /// A registration.
-    pub fn new(name: impl Into<String>, email: impl Into<String>, password: impl Into<String>) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        email: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Self {
         Registration {
             name: name.into(),
             email: email.into(),
@@ -113,7 +117,10 @@ async fn decoy_hash() -> Result<&'static str> {
     if let Some(h) = DECOY.get() {
         return Ok(h);
     }
-    let h = hash_password(&super::tokens::hash_token(&uuid::Uuid::new_v4().to_string())).await?;
+    let h = hash_password(&super::tokens::hash_token(
+        &uuid::Uuid::new_v4().to_string(),
+    ))
+    .await?;
     Ok(DECOY.get_or_init(|| h))
 }
 

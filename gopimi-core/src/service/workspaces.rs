@@ -1,11 +1,11 @@
 //! Workspaces: create (the creator becomes its owner), list the caller's, rename, change plan,
 //! delete with everything in it.
 
+use super::Helpdesk;
 use super::access::Caller;
 use super::input;
 use super::listing::{Page, PageRequest};
 use super::retry::with_retry;
-use super::Helpdesk;
 use crate::error::{Error, Result};
 use crate::ids::{MembershipId, WorkspaceId};
 use crate::model::{Attachment, Membership, Plan, Role, Workspace};
@@ -150,7 +150,9 @@ impl Helpdesk {
         plan: Plan,
     ) -> Result<Workspace> {
         if *caller != Caller::System {
-            return Err(Error::forbidden("plans are changed by billing, not by members"));
+            return Err(Error::forbidden(
+                "plans are changed by billing, not by members",
+            ));
         }
         with_retry(|| async {
             let mut ws: Workspace = self.db().require(None, workspace_id.0).await?;
