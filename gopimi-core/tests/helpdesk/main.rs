@@ -18,4 +18,5 @@ mod listing;
 mod messages;
 mod quotas;
 mod roles;
+mod settings;
 mod users;
