@@ -349,7 +349,7 @@ impl Helpdesk {
         Ok(c)
     }
 
-    /// As [`Helpdesk::mutate_ticket`], for conversations.
+    /// As `mutate_ticket`, for conversations.
     pub(crate) async fn mutate_conversation<F>(
         &self,
         acc: &Access,
@@ -363,7 +363,7 @@ impl Helpdesk {
         with_retry(|| self.try_mutate_conversation(acc, id, actor, &f)).await
     }
 
-    /// One attempt of [`Helpdesk::mutate_conversation`].
+    /// One attempt of `mutate_conversation`.
     pub(crate) async fn try_mutate_conversation<F>(
         &self,
         acc: &Access,
