@@ -497,6 +497,30 @@ impl Helpdesk {
         .await
     }
 
+    /// Adds tags to a conversation, keeping the others.
+    pub async fn tag_conversation(
+        &self,
+        caller: &Caller,
+        workspace_id: WorkspaceId,
+        id: ConversationId,
+        tag_ids: &[TagId],
+    ) -> Result<Conversation> {
+        let acc = self.access(caller, workspace_id).await?;
+        self.retag_conversation(&acc, id, tag_ids, true).await
+    }
+
+    /// Removes tags from a conversation (tags it does not have are ignored).
+    pub async fn untag_conversation(
+        &self,
+        caller: &Caller,
+        workspace_id: WorkspaceId,
+        id: ConversationId,
+        tag_ids: &[TagId],
+    ) -> Result<Conversation> {
+        let acc = self.access(caller, workspace_id).await?;
+        self.retag_conversation(&acc, id, tag_ids, false).await
+    }
+
     /// Adds (`add = true`) or removes tags on a conversation, keeping the others.
     pub(crate) async fn retag_conversation(
         &self,

@@ -3,7 +3,8 @@
 use crate::common::{env, is_forbidden, not_found};
 use gopimi_core::model::{ConversationStatus, Parent, Role};
 use gopimi_core::service::{
-    BulkAction, ConversationPatch, ConversationQuery, NewConversation, NewMessage, PageRequest,
+    BulkAction, ConversationPatch, ConversationQuery, NewConversation, NewMessage, NewTag,
+    PageRequest,
 };
 
 #[tokio::test]
@@ -105,6 +106,28 @@ async fn conversations_have_status_messages_trash_and_spam() {
         .await
         .expect("note");
     assert_eq!(note.parent, Parent::Conversation(c.id));
+    let tag = d
+        .create_tag(&e.owner, e.ws, NewTag::new("partners"))
+        .await
+        .expect("tag");
+    let tagged = d
+        .tag_conversation(&e.owner, e.ws, c.id, &[tag.id])
+        .await
+        .expect("tag");
+    assert_eq!(tagged.tag_ids, vec![tag.id]);
+    let q = ConversationQuery::parse([("tag", "partners"), ("status", "closed")]).expect("q");
+    assert_eq!(
+        d.list_conversations(&e.owner, e.ws, &q)
+            .await
+            .expect("l")
+            .total,
+        1
+    );
+    let untagged = d
+        .untag_conversation(&e.owner, e.ws, c.id, &[tag.id])
+        .await
+        .expect("untag");
+    assert!(untagged.tag_ids.is_empty());
     d.set_conversation_spam(&e.owner, e.ws, c.id, true)
         .await
         .expect("spam");
@@ -147,6 +170,8 @@ async fn conversations_have_status_messages_trash_and_spam() {
             "created",
             "status_changed",
             "note_added",
+            "tags_changed",
+            "tags_changed",
             "spam_marked",
             "spam_unmarked",
             "trashed"
