@@ -509,3 +509,56 @@ async fn a_failing_sender_marks_the_reply_deferred_then_failed() {
     assert_eq!(row.delivery.map(|d| d.status), Some(DeliveryStatus::Failed));
     let _ = w.clock.now();
 }
+
+#[tokio::test]
+async fn a_reply_threads_by_our_signed_message_id_even_when_our_copy_is_gone() {
+    let w = world().await;
+    let first = w.deliver(FIRST).await;
+    let id = first.ticket_id.expect("ticket");
+    let reply =
+        w.hd.add_ticket_message(&w.owner, w.ws, id, NewMessage::reply("On it"))
+            .await
+            .expect("reply");
+    w.runner.drain(5).await.expect("send");
+    let sent: Message =
+        w.hd.store()
+            .require(Some(w.ws.0), reply.id.0)
+            .await
+            .expect("row");
+    let ours = sent.rfc_message_id.clone().expect("id");
+    // Our stored copy disappears (e.g. removed by hand from the database).
+    let mut wr = gopimi_core::store::Writes::new();
+    wr.delete(&sent);
+    wr.apply(w.hd.store().as_ref()).await.expect("delete");
+    let answer = format!(
+        "From: carla@customer.test\nTo: support@acme.test\nSubject: totally different subject\nMessage-ID: <sig@customer.test>\nIn-Reply-To: <{ours}>\n\nthanks\n"
+    );
+    let item = w.deliver(&answer).await;
+    assert_eq!(item.ticket_id, Some(id));
+    let msg: Message =
+        w.hd.store()
+            .require(Some(w.ws.0), item.message_id.expect("m").0)
+            .await
+            .expect("row");
+    assert_eq!(
+        msg.thread_match,
+        Some(ThreadMatch::SignedReference { message_id: ours })
+    );
+
+    // A forged id in our format does not thread anywhere.
+    let forged = "From: carla@customer.test\nTo: support@acme.test\nSubject: other thing\nMessage-ID: <forged@customer.test>\nIn-Reply-To: <gpm.taaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaa.aaaaaaaaaaaaa@acme.test>\n\nhi\n";
+    let item = w.deliver(forged).await;
+    assert_ne!(item.ticket_id, Some(id));
+}
+
+#[tokio::test]
+async fn a_cc_recipient_replying_threads_into_the_ticket_by_token() {
+    let w = world().await;
+    let raw = "From: carla@customer.test\nTo: support@acme.test\nCc: Dave Boss <dave@customer.test>\nSubject: Printer on fire\nMessage-ID: <cc1@customer.test>\n\nhelp\n";
+    let first = w.deliver(raw).await;
+    let id = first.ticket_id.expect("ticket");
+    let from_cc = "From: dave@customer.test\nTo: support@acme.test\nSubject: Re: [#1] Printer on fire\nMessage-ID: <cc2@customer.test>\n\nThis is urgent.\n";
+    let item = w.deliver(from_cc).await;
+    assert_eq!(item.ticket_id, Some(id));
+    assert_eq!(w.messages(id).await.len(), 2);
+}
