@@ -1,1 +1,69 @@
-//! sled storage for gopimi: an embedded key-value store passing the same conformance suite. Being built: see ARCHITECTURE.md.
+//! # gopimi-store-sled
+//!
+//! An embedded gopimi store on [sled](https://docs.rs/sled/0.34.7): one directory, no SQL,
+//! the same [`gopimi_core::store::Store`] port and conformance suite as the SQL stores.
+//!
+//! ```no_run
+//! # async fn demo() -> gopimi_core::Result<()> {
+//! use gopimi_core::store::Store;
+//! let store = gopimi_store_sled::SledStore::open("/var/lib/gopimi/db")?;
+//! // ... hand `store` to the core ...
+//! store.flush().await?; // on clean shutdown
+//! # Ok(()) }
+//! ```
+//!
+//! ## Behind the `sled` feature, and why
+//!
+//! sled 0.34.7 (2021) is the only stable sled release and is **unmaintained**; it depends on
+//! `fxhash` (RUSTSEC-2025-0057, unmaintained) and `instant` (RUSTSEC-2024-0384, unmaintained).
+//! Everything here sits behind this crate's `sled` feature, which is on by default so that
+//! `cargo test` in the workspace runs the suite on sled; depend on the crate with
+//! `default-features = false` (as the workspace does) to keep sled out of a build. The stored
+//! format is our own ([`row`], [`codec`], [`layout`]) around the core's JSON bodies, so moving
+//! to another engine later is a data migration (read every row, write it as a `Record`), not a
+//! rewrite.
+//!
+//! ## Layout, queries, writes
+//!
+//! - [`layout`]: a tree per kind keyed `scope ++ id` (a workspace's rows are one range), plus per
+//!   kind an index tree (every projected field, set members, the workspace of global kinds), a
+//!   unique-key tree, a search-token tree and an id → workspace tree.
+//! - [`read`]: queries run off those indexes with a small cost model; search is a token index
+//!   with prefix range scans, never a scan of every row.
+//! - [`write`]: a batch is validated under a single-writer lock and committed as one sled
+//!   transaction across the trees it touches.
+//!
+//! ## Durability
+//!
+//! A committed batch is atomic (all its trees or none) and visible at once, but on disk only
+//! after sled's next flush: sled flushes its log every 500 ms by default, so a crash (power
+//! loss, `kill -9`) can lose the last half second of commits, never part of one.
+//! [`Store::flush`](gopimi_core::store::Store::flush) (call it on clean shutdown) and dropping
+//! the last handle of a store both flush everything committed so far.
+//!
+//! ## Opening
+//!
+//! [`SledStore::open`] refuses a file, a non-empty directory that holds no sled database, a
+//! sled database that gopimi did not create, and one written by a newer store format, with an
+//! [`gopimi_core::Error`] saying which; see [`open`].
+
+#[cfg(feature = "sled")]
+pub mod codec;
+#[cfg(feature = "sled")]
+pub mod layout;
+#[cfg(feature = "sled")]
+pub mod open;
+#[cfg(feature = "sled")]
+pub mod read;
+#[cfg(feature = "sled")]
+pub mod row;
+#[cfg(feature = "sled")]
+mod store;
+#[cfg(feature = "sled")]
+pub mod write;
+
+#[cfg(feature = "sled")]
+pub use store::SledStore;
+
+#[cfg(all(test, feature = "sled"))]
+mod tests;

@@ -1,0 +1,722 @@
+//! Answering a [`Query`] from the index trees without reading every row.
+//!
+//! Every filter and every search word maps to one or more key ranges of an index tree (a
+//! *source*): `Eq`/`In`/`IsNull` are point prefixes of the field's index, `Gte`/`Lte`/`Lt`/
+//! `NotNull`/`Ne` are value ranges (which skip the `Null` entries, sorted first), `Contains` is
+//! a prefix of the set index, a search word is a prefix of the token index (a word matches every
+//! token it begins), and the workspace of a global kind is a prefix of its workspace index.
+//!
+//! # Cost model
+//!
+//! Reading an index key costs about one unit, reading and decoding a row about four
+//! ([`ROW_COST`]). The planner, in order:
+//! 1. **Unique look-up.** Equality on every field of a unique key (e.g. a message's
+//!    `rfc_message_id` when threading, a user's email): one point read.
+//! 2. **Small sources.** Each source is read up to [`PROBE`] keys. Those that end within it are
+//!    exact and small: their ids are intersected, the rows read, every condition re-checked, and
+//!    the rows sorted in memory. Cost: at most `PROBE` keys per source plus the candidate rows.
+//! 3. **Large sources.** When every source is larger, the rows come in sort order from the
+//!    index of the first sort key (or the row tree, in id order, without a sort), in groups of
+//!    equal first-key value (a group is sorted in memory by the remaining keys and id, which is
+//!    how `id` breaks ties in both directions). The other conditions are then checked either
+//!    - per row, reading each scanned row, for a shallow page (offset + limit within `PROBE`)
+//!      without a total: cost ≈ rows scanned until the page is full;
+//!    - or against the exact matching set, computed by reading each source in full and
+//!      intersecting the ids (keys only), when a total is asked for or the page is deep. With
+//!      that set in hand the planner picks the cheaper of sorting it in memory (`|set| ×
+//!      ROW_COST`) and scanning the sort index until the page is full (`(offset + limit) ×
+//!      rows / |set|`, at most the rows of the scope, keys only).
+//!
+//!    The total without any condition is the per-scope row count kept by every write.
+//!
+//! Queries across workspaces on workspace-scoped kinds (`workspace_id: None`, meant for routing
+//! look-ups) use a global unique key when the filters pin one, and otherwise read the whole
+//! kind.
+//!
+//! Keyset cursors seek the sort index to the cursor's first value and compare exactly from
+//! there. The semantics, checked against the reference `MemoryStore` in the tests, are those of
+//! `gopimi_core::store::query`.
+
+use crate::codec::{FIRST_NON_NULL, Reader, prefix_end, trailing_id};
+use crate::layout::{
+    GLOBAL_SCOPE, Layout, encoded, field_prefix, row_key, set_prefix, storage, unique_key,
+    workspace_prefix,
+};
+use crate::row::Row;
+use gopimi_core::Result;
+use gopimi_core::store::{Cursor, Filter, Query, QueryResult, Scope, SortKey, StoredRecord, Value};
+use std::cmp::Ordering;
+use std::collections::HashSet;
+use std::ops::Bound;
+use uuid::Uuid;
+
+/// The planner's two constants.
+#[derive(Debug, Clone, Copy)]
+pub struct Tuning {
+    /// How many keys a source is read before it counts as large.
+    pub probe: usize,
+    /// Cost of reading a row relative to reading an index key.
+    pub row_cost: u64,
+}
+
+impl Tuning {
+    /// What the store uses.
+    pub const DEFAULT: Tuning = Tuning {
+        probe: PROBE,
+        row_cost: ROW_COST,
+    };
+}
+
+/// How many keys a source is read before it counts as large.
+pub const PROBE: usize = 2_000;
+/// Cost of reading a row relative to reading an index key.
+pub const ROW_COST: u64 = 4;
+
+/// One condition as index key ranges.
+struct Source<'a> {
+    tree: &'a sled::Tree,
+    ranges: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    /// For search words: the token must be at least as long as the word, i.e. the key longer
+    /// than scope + word + id (the word prefix could otherwise run into the id bytes).
+    min_key_len: usize,
+}
+
+impl Source<'_> {
+    /// Reads ids, stopping after `cap` keys; returns them and whether the source was exhausted.
+    fn read(&self, cap: usize) -> Result<(HashSet<Uuid>, bool)> {
+        let mut ids = HashSet::new();
+        let mut seen = 0usize;
+        for (start, end) in &self.ranges {
+            let upper = match end {
+                Some(e) => Bound::Excluded(e.as_slice()),
+                None => Bound::Unbounded,
+            };
+            for k in self
+                .tree
+                .range::<&[u8], _>((Bound::Included(start.as_slice()), upper))
+                .keys()
+            {
+                let k = k.map_err(|e| storage("index scan", e))?;
+                if k.len() < self.min_key_len {
+                    continue;
+                }
+                if seen >= cap {
+                    return Ok((ids, false));
+                }
+                seen += 1;
+                ids.insert(trailing_id(&k)?);
+            }
+        }
+        Ok((ids, true))
+    }
+}
+
+fn prefix_range(prefix: Vec<u8>) -> (Vec<u8>, Option<Vec<u8>>) {
+    let end = prefix_end(&prefix);
+    (prefix, end)
+}
+
+fn with(prefix: &[u8], tail: &[u8]) -> Vec<u8> {
+    let mut k = prefix.to_vec();
+    k.extend_from_slice(tail);
+    k
+}
+
+/// The compiled query: field positions resolved.
+struct Plan<'a> {
+    q: &'a Query,
+    layout: &'a Layout,
+    scope: Option<[u8; 16]>,
+    /// Workspace to check row by row (global kinds read in one workspace).
+    ws_check: Option<Uuid>,
+}
+
+/// The sort values of a row.
+fn sort_values(row: &Row, q: &Query) -> Vec<Value> {
+    let schema = q.kind.schema();
+    q.sort
+        .iter()
+        .map(|k| {
+            schema
+                .field_index(k.field)
+                .map_or(Value::Null, |i| row.field(i).clone())
+        })
+        .collect()
+}
+
+/// Compares (values, id) under the sort's directions; `id` always ascending.
+fn compare_keys(sort: &[SortKey], a: (&[Value], Uuid), b: (&[Value], Uuid)) -> Ordering {
+    for (i, k) in sort.iter().enumerate() {
+        let o = a.0[i].cmp_total(&b.0[i]);
+        let o = if k.descending { o.reverse() } else { o };
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    a.1.cmp(&b.1)
+}
+
+fn after(sort: &[SortKey], values: &[Value], id: Uuid, c: &Cursor) -> bool {
+    compare_keys(sort, (values, id), (&c.values, c.id)) == Ordering::Greater
+}
+
+/// Whether a row satisfies one filter (the reference semantics).
+fn matches_filter(q: &Query, row: &Row, f: &Filter) -> bool {
+    let schema = q.kind.schema();
+    let value = |n: &str| schema.field_index(n).map_or(&Value::Null, |i| row.field(i));
+    match f {
+        Filter::Eq(n, v) => !v.is_null() && value(n) == v,
+        Filter::Ne(n, v) => {
+            let x = value(n);
+            !x.is_null() && x != v
+        }
+        Filter::In(n, vs) => {
+            let x = value(n);
+            !x.is_null() && vs.contains(x)
+        }
+        Filter::Gte(n, v) => {
+            let x = value(n);
+            !x.is_null() && x.cmp_total(v) != Ordering::Less
+        }
+        Filter::Lte(n, v) => {
+            let x = value(n);
+            !x.is_null() && x.cmp_total(v) != Ordering::Greater
+        }
+        Filter::Lt(n, v) => {
+            let x = value(n);
+            !x.is_null() && x.cmp_total(v) == Ordering::Less
+        }
+        Filter::IsNull(n) => value(n).is_null(),
+        Filter::NotNull(n) => !value(n).is_null(),
+        Filter::Contains(n, id) => schema
+            .sets
+            .iter()
+            .position(|s| s == n)
+            .and_then(|i| row.sets.get(i))
+            .is_some_and(|s| s.binary_search(id).is_ok()),
+    }
+}
+
+/// Whether every search word is a prefix of one of the row's tokens.
+fn matches_search(q: &Query, row: &Row) -> bool {
+    if q.search.is_empty() {
+        return true;
+    }
+    if row.tokens.is_empty() {
+        return false;
+    }
+    q.search
+        .iter()
+        .all(|w| row.tokens.iter().any(|t| t.starts_with(w.as_str())))
+}
+
+impl<'a> Plan<'a> {
+    fn matches(&self, row: &Row) -> bool {
+        self.q
+            .workspace_id
+            .is_none_or(|ws| row.workspace_id == Some(ws))
+            && self
+                .q
+                .filters
+                .iter()
+                .all(|f| matches_filter(self.q, row, f))
+            && matches_search(self.q, row)
+    }
+
+    fn row(&self, scope: &[u8; 16], id: Uuid) -> Result<Option<Row>> {
+        self.layout.read_row(self.q.kind, scope, id)
+    }
+
+    /// The sources of every condition, in a rough order of selectivity.
+    fn sources(&self, scope: &[u8; 16]) -> Vec<Source<'a>> {
+        let schema = self.q.kind.schema();
+        let trees = self.layout.kind(self.q.kind);
+        let mut out = Vec::new();
+        let idx = |ranges| Source {
+            tree: &trees.idx,
+            ranges,
+            min_key_len: 0,
+        };
+        for f in &self.q.filters {
+            if let Filter::Contains(n, id) = f {
+                let j = schema.sets.iter().position(|s| s == n).unwrap_or(0);
+                out.push(idx(vec![prefix_range(set_prefix(scope, j, *id))]));
+                continue;
+            }
+            let Some(i) = schema.field_index(f.field()) else {
+                continue;
+            };
+            let fp = field_prefix(scope, i);
+            let non_null = with(&fp, &[FIRST_NON_NULL]);
+            let field_end = prefix_end(&fp);
+            let ranges = match f {
+                Filter::Eq(_, v) if v.is_null() => Vec::new(),
+                Filter::Eq(_, v) => vec![prefix_range(with(&fp, &encoded(v)))],
+                Filter::IsNull(_) => vec![prefix_range(with(&fp, &encoded(&Value::Null)))],
+                Filter::In(_, vs) => {
+                    let mut enc: Vec<Vec<u8>> = vs
+                        .iter()
+                        .filter(|v| !v.is_null())
+                        .map(|v| with(&fp, &encoded(v)))
+                        .collect();
+                    enc.sort();
+                    enc.dedup();
+                    enc.into_iter().map(prefix_range).collect()
+                }
+                Filter::NotNull(_) => vec![(non_null, field_end)],
+                Filter::Ne(_, v) if v.is_null() => vec![(non_null, field_end)],
+                Filter::Ne(_, v) => {
+                    let at = with(&fp, &encoded(v));
+                    let past = prefix_end(&at);
+                    let mut r = vec![(non_null, Some(at))];
+                    if let Some(p) = past {
+                        r.push((p, field_end));
+                    }
+                    r
+                }
+                Filter::Gte(_, v) if v.is_null() => vec![(non_null, field_end)],
+                Filter::Gte(_, v) => vec![(with(&fp, &encoded(v)), field_end)],
+                Filter::Lte(_, v) | Filter::Lt(_, v) if v.is_null() => Vec::new(),
+                Filter::Lte(_, v) => vec![(non_null, prefix_end(&with(&fp, &encoded(v))))],
+                Filter::Lt(_, v) => vec![(non_null, Some(with(&fp, &encoded(v))))],
+                Filter::Contains(..) => continue,
+            };
+            out.push(idx(ranges));
+        }
+        if let Some(ws) = self.ws_check {
+            out.push(idx(vec![prefix_range(workspace_prefix(Some(ws)))]));
+        }
+        if let Some(text) = &trees.text {
+            for w in &self.q.search {
+                out.push(Source {
+                    tree: text,
+                    ranges: vec![prefix_range(with(scope, w.as_bytes()))],
+                    min_key_len: 16 + w.len() + 16,
+                });
+            }
+        } else if !self.q.search.is_empty() {
+            // A kind without search text matches no search.
+            out.push(idx(Vec::new()));
+        }
+        out.sort_by_key(|s| s.ranges.len() != 1);
+        out
+    }
+
+    /// The row a unique key pins, if the filters pin one.
+    fn unique_hit(&self) -> Result<Option<Option<Row>>> {
+        let kind = self.q.kind;
+        let schema = kind.schema();
+        let Some(uniq) = &self.layout.kind(kind).uniq else {
+            return Ok(None);
+        };
+        for (u, def) in schema.uniques.iter().enumerate() {
+            if def.scope == Scope::Workspace && self.q.workspace_id.is_none() {
+                continue;
+            }
+            let values: Option<Vec<&Value>> = def
+                .fields
+                .iter()
+                .map(|name| {
+                    self.q.filters.iter().find_map(|f| match f {
+                        Filter::Eq(n, v) if n == name && !v.is_null() => Some(v),
+                        _ => None,
+                    })
+                })
+                .collect();
+            let Some(values) = values else { continue };
+            let Some(key) = unique_key(kind, u, self.q.workspace_id, &values) else {
+                continue;
+            };
+            let id = match uniq.get(key).map_err(|e| storage("read unique key", e))? {
+                Some(v) => trailing_id(&v)?,
+                None => return Ok(Some(None)),
+            };
+            let row = self.layout.find_row(kind, self.q.workspace_id, id)?;
+            return Ok(Some(row.filter(|r| self.matches(r))));
+        }
+        Ok(None)
+    }
+}
+
+/// Sorts matching rows and cuts the page, like the reference store.
+fn page_in_memory(q: &Query, rows: Vec<Row>, total: Option<u64>) -> QueryResult {
+    let total = q.count_total.then(|| total.unwrap_or(rows.len() as u64));
+    let mut keyed: Vec<(Vec<Value>, Row)> =
+        rows.into_iter().map(|r| (sort_values(&r, q), r)).collect();
+    keyed.sort_by(|a, b| compare_keys(&q.sort, (&a.0, a.1.id), (&b.0, b.1.id)));
+    let rows = keyed
+        .into_iter()
+        .filter(|(v, r)| q.after.as_ref().is_none_or(|c| after(&q.sort, v, r.id, c)))
+        .skip(usize::try_from(q.offset).unwrap_or(usize::MAX))
+        .take(q.limit as usize)
+        .map(|(_, r)| r.stored())
+        .collect();
+    QueryResult { rows, total }
+}
+
+/// How the scan decides that an entry matches.
+enum Check<'s> {
+    /// Every entry matches.
+    All,
+    /// Membership in the exact matching set.
+    Set(&'s HashSet<Uuid>),
+    /// Read the row and test every condition.
+    Rows,
+}
+
+/// Collects a page from entries arriving in sort order.
+struct Pager<'q> {
+    q: &'q Query,
+    skip: u64,
+    out: Vec<StoredRecord>,
+}
+
+impl Pager<'_> {
+    fn full(&self) -> bool {
+        self.out.len() >= self.q.limit as usize
+    }
+
+    fn push(&mut self, row: &Row) {
+        if self.skip > 0 {
+            self.skip -= 1;
+        } else if !self.full() {
+            self.out.push(row.stored());
+        }
+    }
+}
+
+/// Runs a query.
+pub fn query(layout: &Layout, q: &Query, tuning: Tuning) -> Result<QueryResult> {
+    q.validate()?;
+    let schema = q.kind.schema();
+    let scope = match (schema.scope, q.workspace_id) {
+        (Scope::Workspace, Some(ws)) => Some(*ws.as_bytes()),
+        (Scope::Workspace, None) => None,
+        (Scope::Global, _) => Some(GLOBAL_SCOPE),
+    };
+    let plan = Plan {
+        q,
+        layout,
+        scope,
+        ws_check: match schema.scope {
+            Scope::Global => q.workspace_id,
+            Scope::Workspace => None,
+        },
+    };
+
+    if let Some(hit) = plan.unique_hit()? {
+        return Ok(page_in_memory(q, hit.into_iter().collect(), None));
+    }
+    let Some(scope) = plan.scope else {
+        return cross_workspace(&plan);
+    };
+
+    let sources = plan.sources(&scope);
+    // 2. Small sources.
+    let mut small: Option<HashSet<Uuid>> = None;
+    let mut large = Vec::new();
+    for s in &sources {
+        let (ids, exhausted) = s.read(tuning.probe)?;
+        if exhausted {
+            small = Some(match small {
+                None => ids,
+                Some(acc) => intersect(acc, &ids),
+            });
+        } else {
+            large.push(s);
+        }
+    }
+    if let Some(ids) = small {
+        let mut rows = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(r) = plan.row(&scope, id)?
+                && plan.matches(&r)
+            {
+                rows.push(r);
+            }
+        }
+        return Ok(page_in_memory(q, rows, None));
+    }
+
+    // 3. Large sources (or none).
+    let need = q.offset.saturating_add(u64::from(q.limit));
+    let in_scope = layout.count(q.kind, &scope)?;
+    let exact: Option<HashSet<Uuid>> = if large.is_empty() {
+        None
+    } else if q.count_total || need > tuning.probe as u64 {
+        let mut acc: Option<HashSet<Uuid>> = None;
+        for s in &large {
+            let (ids, _) = s.read(usize::MAX)?;
+            acc = Some(match acc {
+                None => ids,
+                Some(a) => intersect(a, &ids),
+            });
+        }
+        acc
+    } else {
+        None
+    };
+    let total = match &exact {
+        Some(set) => set.len() as u64,
+        None if large.is_empty() => in_scope,
+        None => 0, // not asked for
+    };
+    let check = match &exact {
+        Some(set) => Check::Set(set),
+        None if large.is_empty() => Check::All,
+        None => Check::Rows,
+    };
+
+    if let Some(set) = &exact {
+        let scan_cost = need
+            .saturating_mul(in_scope)
+            .checked_div(set.len() as u64)
+            .unwrap_or(0)
+            .min(in_scope);
+        let sort_cost = (set.len() as u64).saturating_mul(tuning.row_cost);
+        if set.is_empty() || sort_cost <= scan_cost {
+            let mut rows = Vec::with_capacity(set.len());
+            if q.sort.is_empty() {
+                // Only the page's rows are needed: order the ids, then read.
+                let mut ids: Vec<Uuid> = set.iter().copied().collect();
+                ids.sort();
+                let from = q
+                    .after
+                    .as_ref()
+                    .map_or(0, |c| ids.partition_point(|id| *id <= c.id));
+                let pick = ids[from..]
+                    .iter()
+                    .skip(usize::try_from(q.offset).unwrap_or(usize::MAX))
+                    .take(q.limit as usize);
+                let mut out = Vec::new();
+                for id in pick {
+                    if let Some(r) = plan.row(&scope, *id)? {
+                        out.push(r.stored());
+                    }
+                }
+                return Ok(QueryResult {
+                    rows: out,
+                    total: q.count_total.then_some(total),
+                });
+            }
+            for id in set {
+                if let Some(r) = plan.row(&scope, *id)? {
+                    rows.push(r);
+                }
+            }
+            return Ok(page_in_memory(q, rows, Some(total)));
+        }
+    }
+
+    let mut pager = Pager {
+        q,
+        skip: q.offset,
+        out: Vec::new(),
+    };
+    if q.limit > 0 {
+        match q.sort.first() {
+            None => scan_rows(&plan, &scope, &check, &mut pager)?,
+            Some(first) => scan_sorted(&plan, &scope, *first, &check, &mut pager)?,
+        }
+    }
+    Ok(QueryResult {
+        rows: pager.out,
+        total: q.count_total.then_some(total),
+    })
+}
+
+fn intersect(a: HashSet<Uuid>, b: &HashSet<Uuid>) -> HashSet<Uuid> {
+    if a.len() <= b.len() {
+        a.into_iter().filter(|id| b.contains(id)).collect()
+    } else {
+        b.iter().copied().filter(|id| a.contains(id)).collect()
+    }
+}
+
+/// Reads every row of the kind (cross-workspace queries on workspace-scoped kinds).
+fn cross_workspace(plan: &Plan<'_>) -> Result<QueryResult> {
+    let mut rows = Vec::new();
+    for kv in plan.layout.kind(plan.q.kind).rows.iter() {
+        let (k, v) = kv.map_err(|e| storage("scan", e))?;
+        let row = Row::decode(trailing_id(&k)?, &v)?;
+        if plan.matches(&row) {
+            rows.push(row);
+        }
+    }
+    Ok(page_in_memory(plan.q, rows, None))
+}
+
+/// Whether an entry passes, reading the row only when needed; returns the row if it was read.
+fn admit(
+    plan: &Plan<'_>,
+    scope: &[u8; 16],
+    id: Uuid,
+    check: &Check<'_>,
+) -> Result<(bool, Option<Row>)> {
+    match check {
+        Check::All => Ok((true, None)),
+        Check::Set(s) => Ok((s.contains(&id), None)),
+        Check::Rows => match plan.row(scope, id)? {
+            Some(r) if plan.matches(&r) => Ok((true, Some(r))),
+            _ => Ok((false, None)),
+        },
+    }
+}
+
+/// No sort: rows in id order straight from the row tree, from the cursor on.
+fn scan_rows(
+    plan: &Plan<'_>,
+    scope: &[u8; 16],
+    check: &Check<'_>,
+    pager: &mut Pager<'_>,
+) -> Result<()> {
+    let trees = plan.layout.kind(plan.q.kind);
+    let start = match &plan.q.after {
+        Some(c) => Bound::Excluded(row_key(scope, c.id).to_vec()),
+        None => Bound::Included(scope.to_vec()),
+    };
+    let end = match prefix_end(scope) {
+        Some(e) => Bound::Excluded(e),
+        None => Bound::Unbounded,
+    };
+    for kv in trees.rows.range((start, end)) {
+        let (k, v) = kv.map_err(|e| storage("scan", e))?;
+        let id = trailing_id(&k)?;
+        if let Check::Set(s) = check
+            && !s.contains(&id)
+        {
+            continue;
+        }
+        let row = Row::decode(id, &v)?;
+        if matches!(check, Check::Rows) && !plan.matches(&row) {
+            continue;
+        }
+        pager.push(&row);
+        if pager.full() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// With a sort: walk the first sort key's index in its direction, one group of equal values at
+/// a time.
+fn scan_sorted(
+    plan: &Plan<'_>,
+    scope: &[u8; 16],
+    first: SortKey,
+    check: &Check<'_>,
+    pager: &mut Pager<'_>,
+) -> Result<()> {
+    let q = plan.q;
+    let schema = q.kind.schema();
+    let i = schema.field_index(first.field).unwrap_or(0);
+    let fp = field_prefix(scope, i);
+    let cursor_first = q.after.as_ref().map(|c| {
+        let mut k = fp.clone();
+        k.extend_from_slice(&encoded(&c.values[0]));
+        k
+    });
+    let fp_end = prefix_end(&fp);
+    let (lo, hi) = match (&cursor_first, first.descending) {
+        (Some(c), false) => (c.clone(), fp_end),
+        (Some(c), true) => (fp.clone(), prefix_end(c)),
+        (None, _) => (fp.clone(), fp_end),
+    };
+    let upper = match &hi {
+        Some(h) => Bound::Excluded(h.as_slice()),
+        None => Bound::Unbounded,
+    };
+    let range = plan
+        .layout
+        .kind(q.kind)
+        .idx
+        .range::<&[u8], _>((Bound::Included(lo.as_slice()), upper))
+        .keys();
+    let iter: Box<dyn Iterator<Item = sled::Result<sled::IVec>>> = if first.descending {
+        Box::new(range.rev())
+    } else {
+        Box::new(range)
+    };
+
+    let mut group_value: Option<Vec<u8>> = None;
+    let mut group: Vec<(Uuid, Option<Row>)> = Vec::new();
+    for k in iter {
+        let k = k.map_err(|e| storage("index scan", e))?;
+        let id = trailing_id(&k)?;
+        let value = &k[fp.len()..k.len() - 16];
+        if group_value.as_deref() != Some(value) {
+            flush_group(plan, scope, group_value.as_deref(), &mut group, pager)?;
+            if pager.full() {
+                return Ok(());
+            }
+            group_value = Some(value.to_vec());
+        }
+        let (ok, row) = admit(plan, scope, id, check)?;
+        if ok {
+            group.push((id, row));
+        }
+    }
+    flush_group(plan, scope, group_value.as_deref(), &mut group, pager)
+}
+
+/// Orders one group of equal first-key values by the remaining keys and id, drops what the
+/// cursor already covered, and pages the rest.
+fn flush_group(
+    plan: &Plan<'_>,
+    scope: &[u8; 16],
+    value: Option<&[u8]>,
+    group: &mut Vec<(Uuid, Option<Row>)>,
+    pager: &mut Pager<'_>,
+) -> Result<()> {
+    let q = plan.q;
+    if group.is_empty() {
+        return Ok(());
+    }
+    let Some(value) = value else {
+        group.clear();
+        return Ok(());
+    };
+    let first = Reader::new(value).value()?;
+    let needs_rows = q.sort.len() > 1;
+    let mut members: Vec<(Vec<Value>, Uuid, Option<Row>)> = Vec::with_capacity(group.len());
+    for (id, row) in group.drain(..) {
+        let row = match row {
+            Some(r) => Some(r),
+            None if needs_rows => match plan.row(scope, id)? {
+                Some(r) => Some(r),
+                None => continue,
+            },
+            None => None,
+        };
+        let values = match &row {
+            Some(r) if needs_rows => sort_values(r, q),
+            _ => vec![first.clone()],
+        };
+        members.push((values, id, row));
+    }
+    members.sort_by(|a, b| compare_keys(&q.sort, (&a.0, a.1), (&b.0, b.1)));
+    for (values, id, row) in members {
+        if pager.full() {
+            break;
+        }
+        if let Some(c) = &q.after
+            && !after(&q.sort, &values, id, c)
+        {
+            continue;
+        }
+        if pager.skip > 0 {
+            pager.skip -= 1;
+            continue;
+        }
+        let row = match row {
+            Some(r) => r,
+            None => match plan.row(scope, id)? {
+                Some(r) => r,
+                None => continue,
+            },
+        };
+        pager.push(&row);
+    }
+    Ok(())
+}
