@@ -4,15 +4,24 @@
 //! gives exactly [`Value::cmp_total`]: the tag is the value's type rank (`Null` = 0 sorts first,
 //! then bool, int, text, uuid, time), and within a type:
 //! - bool: one byte, 0 or 1;
-//! - int: 8 bytes big-endian with the sign bit flipped, so negatives sort before positives;
+//! - int: the value with its sign bit flipped (so negatives sort before positives), as 10
+//!   big-endian base-128 digits;
 //! - text: the UTF-8 bytes with `0x00` escaped as `0x00 0xFF`, ended by `0x00 0x01`, so a
 //!   shorter text sorts before every text it is a prefix of and the encoding is self-delimiting;
 //! - uuid: its 16 bytes (the order of [`uuid::Uuid`]'s `Ord`);
-//! - time: seconds since the epoch (sign-flipped, 8 bytes) then nanoseconds (4 bytes), exact to
-//!   the nanosecond so no two distinct times ever tie.
+//! - time: seconds since the epoch (sign-flipped, 10 base-128 digits) then nanoseconds (5
+//!   base-128 digits), exact to the nanosecond so no two distinct times ever tie.
 //!
 //! Every encoding is prefix-free, which is what lets an index key be
 //! `prefix ++ value ++ id` and still be scanned by value ranges.
+//!
+//! Why base-128 digits rather than plain big-endian bytes: sled 0.34's reverse iterator finds a
+//! node's predecessor by seeking to `key - 1 ++ [0xFF; 4]`, which skips keys with longer `0xFF`
+//! runs and then panics ("fucked up tree traversal"). Negative numbers and times before 1970
+//! are long `0xFF` runs in two's complement; digits below `0x80` never are. Text (UTF-8 never
+//! holds `0xFF`, and the escape puts one `0xFF` after each `0x00`) is safe as it is. UUID bytes
+//! are random and could hold such a run (about 1 in 10^8 UUIDs), which the reader guards
+//! against separately (`read.rs`).
 
 use chrono::DateTime;
 use gopimi_core::store::Value;
@@ -29,12 +38,23 @@ const TIME: u8 = 5;
 /// The tag byte that comes right after `Null`: the lower bound of every non-null value.
 pub const FIRST_NON_NULL: u8 = BOOL;
 
-fn flip(i: i64) -> [u8; 8] {
-    ((i as u64) ^ (1 << 63)).to_be_bytes()
+fn flip(i: i64) -> u64 {
+    (i as u64) ^ (1 << 63)
 }
 
-fn unflip(b: [u8; 8]) -> i64 {
-    (u64::from_be_bytes(b) ^ (1 << 63)) as i64
+fn unflip(u: u64) -> i64 {
+    (u ^ (1 << 63)) as i64
+}
+
+/// Digits of a u64 / of nanoseconds (below 2^35).
+const U64_DIGITS: usize = 10;
+const NANO_DIGITS: usize = 5;
+
+/// Appends `v` as `n` big-endian base-128 digits (each byte below `0x80`).
+fn put_digits(out: &mut Vec<u8>, v: u64, n: usize) {
+    for i in (0..n).rev() {
+        out.push(((v >> (7 * i)) & 0x7F) as u8);
+    }
 }
 
 /// Appends the encoding of `v` to `out`.
@@ -47,7 +67,7 @@ pub fn put_value(out: &mut Vec<u8>, v: &Value) {
         }
         Value::Int(i) => {
             out.push(INT);
-            out.extend_from_slice(&flip(*i));
+            put_digits(out, flip(*i), U64_DIGITS);
         }
         Value::Text(s) => {
             out.push(TEXT);
@@ -65,8 +85,8 @@ pub fn put_value(out: &mut Vec<u8>, v: &Value) {
         }
         Value::Time(t) => {
             out.push(TIME);
-            out.extend_from_slice(&flip(t.timestamp()));
-            out.extend_from_slice(&t.timestamp_subsec_nanos().to_be_bytes());
+            put_digits(out, flip(t.timestamp()), U64_DIGITS);
+            put_digits(out, u64::from(t.timestamp_subsec_nanos()), NANO_DIGITS);
         }
     }
 }
@@ -123,6 +143,18 @@ impl<'a> Reader<'a> {
         Ok(a)
     }
 
+    /// Takes `n` base-128 digits.
+    fn digits(&mut self, n: usize) -> Result<u64> {
+        let mut v: u128 = 0;
+        for &d in self.take(n)? {
+            if d > 0x7F {
+                return Err(corrupt("bad digit"));
+            }
+            v = (v << 7) | u128::from(d);
+        }
+        u64::try_from(v).map_err(|_| corrupt("number out of range"))
+    }
+
     /// Takes a UUID.
     pub fn uuid(&mut self) -> Result<Uuid> {
         Ok(Uuid::from_bytes(self.array()?))
@@ -155,7 +187,7 @@ impl<'a> Reader<'a> {
         Ok(match self.byte()? {
             NULL => Value::Null,
             BOOL => Value::Bool(self.byte()? != 0),
-            INT => Value::Int(unflip(self.array()?)),
+            INT => Value::Int(unflip(self.digits(U64_DIGITS)?)),
             TEXT => {
                 let mut s = Vec::new();
                 loop {
@@ -172,8 +204,9 @@ impl<'a> Reader<'a> {
             }
             UUID => Value::Uuid(self.uuid()?),
             TIME => {
-                let secs = unflip(self.array()?);
-                let nanos = u32::from_be_bytes(self.array()?);
+                let secs = unflip(self.digits(U64_DIGITS)?);
+                let nanos = u32::try_from(self.digits(NANO_DIGITS)?)
+                    .map_err(|_| corrupt("bad nanoseconds"))?;
                 Value::Time(
                     DateTime::from_timestamp(secs, nanos).ok_or_else(|| corrupt("bad time"))?,
                 )
@@ -277,6 +310,31 @@ mod tests {
                     assert_eq!(ea2.cmp(&eb2), a.cmp_total(b), "{a:?} vs {b:?} with ids");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn no_encoding_holds_a_run_of_four_0xff_bytes() {
+        let t = |s: i64, n: u32| Value::Time(Utc.timestamp_opt(s, n).single().expect("time"));
+        let mut vals = samples();
+        vals.extend([
+            Value::Int(-1),
+            Value::Int(-256),
+            Value::Int(i64::MAX - 1),
+            t(-1, 999_999_999),
+            t(-86_400, 0),
+            t(i64::from(i32::MAX), 999_999_999),
+            Value::Text("\0\0\0\0\0".into()),
+        ]);
+        for v in vals {
+            if matches!(v, Value::Uuid(_)) {
+                continue;
+            }
+            let e = value_bytes(&v);
+            assert!(
+                !e.windows(4).any(|w| w == [0xFF; 4]),
+                "{v:?} encodes as {e:?}"
+            );
         }
     }
 

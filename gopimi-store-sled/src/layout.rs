@@ -42,7 +42,6 @@ pub const GLOBAL_SCOPE: [u8; 16] = [0; 16];
 /// The trees of one kind.
 #[derive(Clone)]
 pub struct KindTrees {
-    pub kind: Kind,
     pub rows: sled::Tree,
     pub idx: sled::Tree,
     pub loc: Option<sled::Tree>,
@@ -88,7 +87,6 @@ impl Layout {
         for kind in Kind::ALL {
             let s = kind.schema();
             kinds.push(KindTrees {
-                kind,
                 rows: open(s.table.to_owned())?,
                 idx: open(format!("{}:idx", s.table))?,
                 loc: match s.scope {

@@ -19,19 +19,21 @@
 //! Everything here sits behind this crate's `sled` feature, which is on by default so that
 //! `cargo test` in the workspace runs the suite on sled; depend on the crate with
 //! `default-features = false` (as the workspace does) to keep sled out of a build. The stored
-//! format is our own ([`row`], [`codec`], [`layout`]) around the core's JSON bodies, so moving
-//! to another engine later is a data migration (read every row, write it as a `Record`), not a
-//! rewrite.
+//! format is our own (`row.rs`, `codec.rs`, `layout.rs`) around the core's JSON bodies, so
+//! moving to another engine later is a data migration (read every row, write it as a `Record`),
+//! not a rewrite.
 //!
 //! ## Layout, queries, writes
 //!
-//! - [`layout`]: a tree per kind keyed `scope ++ id` (a workspace's rows are one range), plus per
-//!   kind an index tree (every projected field, set members, the workspace of global kinds), a
-//!   unique-key tree, a search-token tree and an id → workspace tree.
-//! - [`read`]: queries run off those indexes with a small cost model; search is a token index
-//!   with prefix range scans, never a scan of every row.
-//! - [`write`]: a batch is validated under a single-writer lock and committed as one sled
+//! - `layout.rs`: a tree per kind keyed `scope ++ id` (a workspace's rows are one range), plus
+//!   per kind an index tree (every projected field, set members, the workspace of global kinds),
+//!   a unique-key tree, a search-token tree and an id → workspace tree.
+//! - `read.rs`: queries run off those indexes with a small cost model (documented there);
+//!   search is a token index with prefix range scans, never a scan of every row.
+//! - `write.rs`: a batch is validated under a single-writer lock and committed as one sled
 //!   transaction across the trees it touches.
+//! - `store.rs`: the single writer, the read gate that makes a batch visible all at once, and
+//!   which calls run on tokio's blocking pool.
 //!
 //! ## Durability
 //!
@@ -45,22 +47,22 @@
 //!
 //! [`SledStore::open`] refuses a file, a non-empty directory that holds no sled database, a
 //! sled database that gopimi did not create, and one written by a newer store format, with an
-//! [`gopimi_core::Error`] saying which; see [`open`].
+//! [`gopimi_core::Error`] saying which (`open.rs`).
 
 #[cfg(feature = "sled")]
-pub mod codec;
+mod codec;
 #[cfg(feature = "sled")]
-pub mod layout;
+mod layout;
 #[cfg(feature = "sled")]
-pub mod open;
+mod open;
 #[cfg(feature = "sled")]
-pub mod read;
+mod read;
 #[cfg(feature = "sled")]
-pub mod row;
+mod row;
 #[cfg(feature = "sled")]
 mod store;
 #[cfg(feature = "sled")]
-pub mod write;
+mod write;
 
 #[cfg(feature = "sled")]
 pub use store::SledStore;

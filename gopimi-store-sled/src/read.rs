@@ -47,6 +47,7 @@ use gopimi_core::Result;
 use gopimi_core::store::{Cursor, Filter, Query, QueryResult, Scope, SortKey, StoredRecord, Value};
 use std::cmp::Ordering;
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Bound;
 use uuid::Uuid;
 
@@ -72,43 +73,123 @@ pub const PROBE: usize = 2_000;
 /// Cost of reading a row relative to reading an index key.
 pub const ROW_COST: u64 = 4;
 
+/// Hashes ids by folding their bytes: ids are time-ordered UUIDs with random low bits, written
+/// by the store, so a keyed SipHash buys nothing here and costs a third of an id set's build.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(23) ^ u64::from_le_bytes(b))
+                .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 29)
+    }
+}
+
+/// A set of row ids.
+type IdSet = HashSet<Uuid, BuildHasherDefault<IdHasher>>;
+
+type KeyRange = (Vec<u8>, Option<Vec<u8>>);
+
 /// One condition as index key ranges.
 struct Source<'a> {
     tree: &'a sled::Tree,
-    ranges: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    ranges: Vec<KeyRange>,
     /// For search words: the token must be at least as long as the word, i.e. the key longer
     /// than scope + word + id (the word prefix could otherwise run into the id bytes).
     min_key_len: usize,
+    /// For indexes where every row has exactly one entry (a field's values, the workspace of
+    /// a global kind): the whole index range, so the rows *not* matching are the complement.
+    domain: Option<KeyRange>,
 }
 
-impl Source<'_> {
+impl<'a> Source<'a> {
+    /// The rows failing this condition, as ranges of the same index: the gaps between its
+    /// ranges within the domain. `deleted_at IS NULL` is "every row but a few": its complement
+    /// is small even when it is not.
+    fn complement(&self) -> Option<Source<'a>> {
+        let (start, end) = self.domain.as_ref()?;
+        let mut ranges = self.ranges.clone();
+        ranges.sort();
+        let mut gaps = Vec::new();
+        let mut at = start.clone();
+        for (s, e) in ranges {
+            if s > at {
+                gaps.push((at.clone(), Some(s)));
+            }
+            match e {
+                Some(e) if e > at => at = e,
+                Some(_) => {}
+                None => {
+                    at.clear();
+                    break;
+                }
+            }
+        }
+        if !at.is_empty() && end.as_ref().is_none_or(|e| at < *e) {
+            gaps.push((at, end.clone()));
+        }
+        Some(Source {
+            tree: self.tree,
+            ranges: gaps,
+            min_key_len: 0,
+            domain: None,
+        })
+    }
+
     /// Reads ids, stopping after `cap` keys; returns them and whether the source was exhausted.
-    fn read(&self, cap: usize) -> Result<(HashSet<Uuid>, bool)> {
-        let mut ids = HashSet::new();
+    fn read(&self, cap: usize) -> Result<Progress> {
+        let mut p = Progress::default();
+        self.resume(&mut p, cap)?;
+        Ok(p)
+    }
+
+    /// Reads up to `cap` more keys from where `p` stopped.
+    fn resume(&self, p: &mut Progress, cap: usize) -> Result<()> {
         let mut seen = 0usize;
-        for (start, end) in &self.ranges {
+        while let Some((start, end)) = self.ranges.get(p.range) {
+            let lower = match &p.after {
+                Some(k) => Bound::Excluded(k.as_ref()),
+                None => Bound::Included(start.as_slice()),
+            };
             let upper = match end {
                 Some(e) => Bound::Excluded(e.as_slice()),
                 None => Bound::Unbounded,
             };
-            for k in self
-                .tree
-                .range::<&[u8], _>((Bound::Included(start.as_slice()), upper))
-                .keys()
-            {
+            for k in self.tree.range::<&[u8], _>((lower, upper)).keys() {
                 let k = k.map_err(|e| storage("index scan", e))?;
                 if k.len() < self.min_key_len {
                     continue;
                 }
                 if seen >= cap {
-                    return Ok((ids, false));
+                    return Ok(());
                 }
                 seen += 1;
-                ids.insert(trailing_id(&k)?);
+                p.ids.insert(trailing_id(&k)?);
+                p.after = Some(k);
             }
+            p.range += 1;
+            p.after = None;
         }
-        Ok((ids, true))
+        p.exhausted = true;
+        Ok(())
     }
+}
+
+/// How far a source has been read, and the ids read so far.
+#[derive(Default)]
+struct Progress {
+    ids: IdSet,
+    /// The range being read, and the last key read in it.
+    range: usize,
+    after: Option<sled::IVec>,
+    exhausted: bool,
 }
 
 fn prefix_range(prefix: Vec<u8>) -> (Vec<u8>, Option<Vec<u8>>) {
@@ -232,15 +313,16 @@ impl<'a> Plan<'a> {
         let schema = self.q.kind.schema();
         let trees = self.layout.kind(self.q.kind);
         let mut out = Vec::new();
-        let idx = |ranges| Source {
+        let idx = |ranges, domain| Source {
             tree: &trees.idx,
             ranges,
             min_key_len: 0,
+            domain,
         };
         for f in &self.q.filters {
             if let Filter::Contains(n, id) = f {
                 let j = schema.sets.iter().position(|s| s == n).unwrap_or(0);
-                out.push(idx(vec![prefix_range(set_prefix(scope, j, *id))]));
+                out.push(idx(vec![prefix_range(set_prefix(scope, j, *id))], None));
                 continue;
             }
             let Some(i) = schema.field_index(f.field()) else {
@@ -281,10 +363,16 @@ impl<'a> Plan<'a> {
                 Filter::Lt(_, v) => vec![(non_null, Some(with(&fp, &encoded(v))))],
                 Filter::Contains(..) => continue,
             };
-            out.push(idx(ranges));
+            let domain = (fp.clone(), prefix_end(&fp));
+            out.push(idx(ranges, Some(domain)));
         }
         if let Some(ws) = self.ws_check {
-            out.push(idx(vec![prefix_range(workspace_prefix(Some(ws)))]));
+            let all = workspace_prefix(None)[..GLOBAL_SCOPE.len() + 1].to_vec();
+            let domain = prefix_range(all);
+            out.push(idx(
+                vec![prefix_range(workspace_prefix(Some(ws)))],
+                Some(domain),
+            ));
         }
         if let Some(text) = &trees.text {
             for w in &self.q.search {
@@ -292,11 +380,12 @@ impl<'a> Plan<'a> {
                     tree: text,
                     ranges: vec![prefix_range(with(scope, w.as_bytes()))],
                     min_key_len: 16 + w.len() + 16,
+                    domain: None,
                 });
             }
         } else if !self.q.search.is_empty() {
             // A kind without search text matches no search.
-            out.push(idx(Vec::new()));
+            out.push(idx(Vec::new(), None));
         }
         out.sort_by_key(|s| s.ranges.len() != 1);
         out
@@ -356,12 +445,26 @@ fn page_in_memory(q: &Query, rows: Vec<Row>, total: Option<u64>) -> QueryResult 
 
 /// How the scan decides that an entry matches.
 enum Check<'s> {
-    /// Every entry matches.
-    All,
-    /// Membership in the exact matching set.
-    Set(&'s HashSet<Uuid>),
+    /// By id alone: in `include` (the exact matching set) when there is one, and not in
+    /// `exclude` (rows known to fail).
+    Ids {
+        include: Option<&'s IdSet>,
+        exclude: &'s IdSet,
+    },
     /// Read the row and test every condition.
     Rows,
+}
+
+impl Check<'_> {
+    /// Whether the id passes (`None`: the row must be read to tell).
+    fn by_id(&self, id: &Uuid) -> Option<bool> {
+        match self {
+            Check::Ids { include, exclude } => {
+                Some(include.is_none_or(|s| s.contains(id)) && !exclude.contains(id))
+            }
+            Check::Rows => None,
+        }
+    }
 }
 
 /// Collects a page from entries arriving in sort order.
@@ -412,102 +515,143 @@ pub fn query(layout: &Layout, q: &Query, tuning: Tuning) -> Result<QueryResult> 
     };
 
     let sources = plan.sources(&scope);
-    // 2. Small sources.
-    let mut small: Option<HashSet<Uuid>> = None;
+    // 2. Small sources, or sources whose complement is small (those become exclusions).
+    let mut small: Option<IdSet> = None;
+    let mut excluded = IdSet::default();
     let mut large = Vec::new();
     for s in &sources {
-        let (ids, exhausted) = s.read(tuning.probe)?;
-        if exhausted {
+        let read = s.read(tuning.probe)?;
+        if read.exhausted {
             small = Some(match small {
-                None => ids,
-                Some(acc) => intersect(acc, &ids),
+                None => read.ids,
+                Some(acc) => intersect(acc, &read.ids),
             });
-        } else {
-            large.push(s);
+            continue;
         }
-    }
-    if let Some(ids) = small {
-        let mut rows = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(r) = plan.row(&scope, id)?
-                && plan.matches(&r)
-            {
-                rows.push(r);
+        if let Some(c) = s.complement() {
+            let failing = c.read(tuning.probe)?;
+            if failing.exhausted {
+                excluded.extend(failing.ids);
+                continue;
             }
         }
-        return Ok(page_in_memory(q, rows, None));
+        large.push((s, read));
     }
-
-    // 3. Large sources (or none).
     let need = q.offset.saturating_add(u64::from(q.limit));
-    let in_scope = layout.count(q.kind, &scope)?;
-    let exact: Option<HashSet<Uuid>> = if large.is_empty() {
-        None
-    } else if q.count_total || need > tuning.probe as u64 {
-        let mut acc: Option<HashSet<Uuid>> = None;
-        for s in &large {
-            let (ids, _) = s.read(usize::MAX)?;
-            acc = Some(match acc {
-                None => ids,
-                Some(a) => intersect(a, &ids),
-            });
+    let exact: Option<IdSet> = match small {
+        Some(mut ids) => {
+            ids.retain(|id| !excluded.contains(id));
+            if !large.is_empty() {
+                // Some conditions have no small id set: test them on the candidate rows.
+                let mut rows = Vec::with_capacity(ids.len());
+                for id in ids {
+                    if let Some(r) = plan.row(&scope, id)?
+                        && plan.matches(&r)
+                    {
+                        rows.push(r);
+                    }
+                }
+                return Ok(page_in_memory(q, rows, None));
+            }
+            Some(ids)
         }
-        acc
-    } else {
-        None
+        // 3. Large sources: the exact set when a total is wanted or the page is deep.
+        None if !large.is_empty() && (q.count_total || need > tuning.probe as u64) => {
+            let mut acc: Option<IdSet> = None;
+            for (s, read) in &mut large {
+                s.resume(read, usize::MAX)?;
+                let ids = std::mem::take(&mut read.ids);
+                acc = Some(match acc {
+                    None => ids,
+                    Some(a) => intersect(a, &ids),
+                });
+            }
+            acc.map(|mut set| {
+                set.retain(|id| !excluded.contains(id));
+                set
+            })
+        }
+        None => None,
     };
+    let in_scope = layout.count(q.kind, &scope)?;
     let total = match &exact {
         Some(set) => set.len() as u64,
-        None if large.is_empty() => in_scope,
+        None if large.is_empty() => in_scope.saturating_sub(excluded.len() as u64),
         None => 0, // not asked for
     };
-    let check = match &exact {
-        Some(set) => Check::Set(set),
-        None if large.is_empty() => Check::All,
-        None => Check::Rows,
+    let result = |rows| QueryResult {
+        rows,
+        total: q.count_total.then_some(total),
     };
 
     if let Some(set) = &exact {
+        if q.after.is_none() && (q.offset >= set.len() as u64 || q.limit == 0) {
+            // The page lies past the last match.
+            return Ok(result(Vec::new()));
+        }
+        if q.sort.is_empty() {
+            // Id order: sort the ids, read only the page's rows.
+            let mut ids: Vec<Uuid> = set.iter().copied().collect();
+            ids.sort();
+            let from = q
+                .after
+                .as_ref()
+                .map_or(0, |c| ids.partition_point(|id| *id <= c.id));
+            let pick = ids[from..]
+                .iter()
+                .skip(usize::try_from(q.offset).unwrap_or(usize::MAX))
+                .take(q.limit as usize);
+            let mut out = Vec::new();
+            for id in pick {
+                if let Some(r) = plan.row(&scope, *id)? {
+                    out.push(r.stored());
+                }
+            }
+            return Ok(result(out));
+        }
+        // Walk the sort index (cost: keys until the page is full, assuming the matches are
+        // spread evenly) or read and sort the set (cost: its rows). The walk gives up once it
+        // has spent what the sort would have cost, so a skewed spread costs at most twice the
+        // better plan.
+        let sort_cost = (set.len() as u64).saturating_mul(tuning.row_cost);
         let scan_cost = need
             .saturating_mul(in_scope)
             .checked_div(set.len() as u64)
-            .unwrap_or(0)
+            .unwrap_or(u64::MAX)
             .min(in_scope);
-        let sort_cost = (set.len() as u64).saturating_mul(tuning.row_cost);
-        if set.is_empty() || sort_cost <= scan_cost {
-            let mut rows = Vec::with_capacity(set.len());
-            if q.sort.is_empty() {
-                // Only the page's rows are needed: order the ids, then read.
-                let mut ids: Vec<Uuid> = set.iter().copied().collect();
-                ids.sort();
-                let from = q
-                    .after
-                    .as_ref()
-                    .map_or(0, |c| ids.partition_point(|id| *id <= c.id));
-                let pick = ids[from..]
-                    .iter()
-                    .skip(usize::try_from(q.offset).unwrap_or(usize::MAX))
-                    .take(q.limit as usize);
-                let mut out = Vec::new();
-                for id in pick {
-                    if let Some(r) = plan.row(&scope, *id)? {
-                        out.push(r.stored());
-                    }
-                }
-                return Ok(QueryResult {
-                    rows: out,
-                    total: q.count_total.then_some(total),
-                });
+        if scan_cost < sort_cost {
+            let check = Check::Ids {
+                include: Some(set),
+                exclude: &excluded,
+            };
+            let mut pager = Pager {
+                q,
+                skip: q.offset,
+                out: Vec::new(),
+            };
+            if scan_sorted(&plan, &scope, q.sort[0], &check, &mut pager, sort_cost)? {
+                return Ok(result(pager.out));
             }
-            for id in set {
-                if let Some(r) = plan.row(&scope, *id)? {
-                    rows.push(r);
-                }
-            }
-            return Ok(page_in_memory(q, rows, Some(total)));
         }
+        let mut rows = Vec::with_capacity(set.len());
+        for id in set {
+            if let Some(r) = plan.row(&scope, *id)? {
+                rows.push(r);
+            }
+        }
+        return Ok(page_in_memory(q, rows, Some(total)));
     }
 
+    // No exact set: every row but the excluded ones matches, or rows are tested one by one
+    // (a shallow page without a total).
+    let check = if large.is_empty() {
+        Check::Ids {
+            include: None,
+            exclude: &excluded,
+        }
+    } else {
+        Check::Rows
+    };
     let mut pager = Pager {
         q,
         skip: q.offset,
@@ -516,16 +660,15 @@ pub fn query(layout: &Layout, q: &Query, tuning: Tuning) -> Result<QueryResult> 
     if q.limit > 0 {
         match q.sort.first() {
             None => scan_rows(&plan, &scope, &check, &mut pager)?,
-            Some(first) => scan_sorted(&plan, &scope, *first, &check, &mut pager)?,
+            Some(first) => {
+                scan_sorted(&plan, &scope, *first, &check, &mut pager, u64::MAX)?;
+            }
         }
     }
-    Ok(QueryResult {
-        rows: pager.out,
-        total: q.count_total.then_some(total),
-    })
+    Ok(result(pager.out))
 }
 
-fn intersect(a: HashSet<Uuid>, b: &HashSet<Uuid>) -> HashSet<Uuid> {
+fn intersect(a: IdSet, b: &IdSet) -> IdSet {
     if a.len() <= b.len() {
         a.into_iter().filter(|id| b.contains(id)).collect()
     } else {
@@ -554,8 +697,7 @@ fn admit(
     check: &Check<'_>,
 ) -> Result<(bool, Option<Row>)> {
     match check {
-        Check::All => Ok((true, None)),
-        Check::Set(s) => Ok((s.contains(&id), None)),
+        Check::Ids { .. } => Ok((check.by_id(&id) == Some(true), None)),
         Check::Rows => match plan.row(scope, id)? {
             Some(r) if plan.matches(&r) => Ok((true, Some(r))),
             _ => Ok((false, None)),
@@ -582,9 +724,7 @@ fn scan_rows(
     for kv in trees.rows.range((start, end)) {
         let (k, v) = kv.map_err(|e| storage("scan", e))?;
         let id = trailing_id(&k)?;
-        if let Check::Set(s) = check
-            && !s.contains(&id)
-        {
+        if check.by_id(&id) == Some(false) {
             continue;
         }
         let row = Row::decode(id, &v)?;
@@ -600,14 +740,15 @@ fn scan_rows(
 }
 
 /// With a sort: walk the first sort key's index in its direction, one group of equal values at
-/// a time.
+/// a time. Returns `false` when it gave up after visiting `budget` index keys.
 fn scan_sorted(
     plan: &Plan<'_>,
     scope: &[u8; 16],
     first: SortKey,
     check: &Check<'_>,
     pager: &mut Pager<'_>,
-) -> Result<()> {
+    budget: u64,
+) -> Result<bool> {
     let q = plan.q;
     let schema = q.kind.schema();
     let i = schema.field_index(first.field).unwrap_or(0);
@@ -627,28 +768,33 @@ fn scan_sorted(
         Some(h) => Bound::Excluded(h.as_slice()),
         None => Bound::Unbounded,
     };
-    let range = plan
-        .layout
-        .kind(q.kind)
-        .idx
-        .range::<&[u8], _>((Bound::Included(lo.as_slice()), upper))
-        .keys();
+    let idx = &plan.layout.kind(q.kind).idx;
     let iter: Box<dyn Iterator<Item = sled::Result<sled::IVec>>> = if first.descending {
-        Box::new(range.rev())
+        Box::new(Descending::new(idx, lo, hi))
     } else {
-        Box::new(range)
+        Box::new(
+            idx.range::<&[u8], _>((Bound::Included(lo.as_slice()), upper))
+                .keys(),
+        )
     };
 
     let mut group_value: Option<Vec<u8>> = None;
     let mut group: Vec<(Uuid, Option<Row>)> = Vec::new();
+    let mut visited = 0u64;
     for k in iter {
         let k = k.map_err(|e| storage("index scan", e))?;
+        visited += 1;
+        if visited > budget {
+            return Ok(false);
+        }
         let id = trailing_id(&k)?;
-        let value = &k[fp.len()..k.len() - 16];
+        let value = k
+            .get(fp.len()..k.len() - 16)
+            .ok_or_else(|| gopimi_core::Error::internal_msg("sled store: short index key"))?;
         if group_value.as_deref() != Some(value) {
             flush_group(plan, scope, group_value.as_deref(), &mut group, pager)?;
             if pager.full() {
-                return Ok(());
+                return Ok(true);
             }
             group_value = Some(value.to_vec());
         }
@@ -657,7 +803,8 @@ fn scan_sorted(
             group.push((id, row));
         }
     }
-    flush_group(plan, scope, group_value.as_deref(), &mut group, pager)
+    flush_group(plan, scope, group_value.as_deref(), &mut group, pager)?;
+    Ok(true)
 }
 
 /// Orders one group of equal first-key values by the remaining keys and id, drops what the
@@ -719,4 +866,125 @@ fn flush_group(
         pager.push(&row);
     }
     Ok(())
+}
+
+/// The keys of `[lo, hi)` from the highest down.
+///
+/// sled 0.34's reverse iterator can panic ("fucked up tree traversal") when a key next to a node
+/// boundary holds a run of more than four `0xFF` bytes. The codec keeps numbers free of such
+/// runs, but UUID bytes are random; so each reverse step runs under `catch_unwind`, and if sled
+/// panics the rest of the range is read forward (which is not affected) and handed out
+/// backwards. Correct either way; the fallback only costs memory for the rest of the range.
+pub(crate) struct Descending<'t> {
+    tree: &'t sled::Tree,
+    lo: Vec<u8>,
+    hi: Option<Vec<u8>>,
+    iter: Option<sled::Iter>,
+    /// The last key handed out: where the fallback resumes.
+    last: Option<sled::IVec>,
+    fallback: Vec<sled::IVec>,
+}
+
+impl<'t> Descending<'t> {
+    pub(crate) fn new(tree: &'t sled::Tree, lo: Vec<u8>, hi: Option<Vec<u8>>) -> Self {
+        let upper = match &hi {
+            Some(h) => Bound::Excluded(h.clone()),
+            None => Bound::Unbounded,
+        };
+        let iter = tree.range((Bound::Included(lo.clone()), upper));
+        Descending {
+            tree,
+            lo,
+            hi,
+            iter: Some(iter),
+            last: None,
+            fallback: Vec::new(),
+        }
+    }
+
+    fn read_rest_forward(&mut self) -> sled::Result<()> {
+        let upper = match (&self.last, &self.hi) {
+            (Some(k), _) => Bound::Excluded(k.to_vec()),
+            (None, Some(h)) => Bound::Excluded(h.clone()),
+            (None, None) => Bound::Unbounded,
+        };
+        for k in self
+            .tree
+            .range((Bound::Included(self.lo.clone()), upper))
+            .keys()
+        {
+            self.fallback.push(k?);
+        }
+        Ok(())
+    }
+}
+
+impl Iterator for Descending<'_> {
+    type Item = sled::Result<sled::IVec>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(iter) = &mut self.iter {
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| iter.next_back())) {
+                Ok(Some(Ok((k, _)))) => {
+                    self.last = Some(k.clone());
+                    return Some(Ok(k));
+                }
+                Ok(Some(Err(e))) => return Some(Err(e)),
+                Ok(None) => {
+                    self.iter = None;
+                    return None;
+                }
+                Err(_) => {
+                    self.iter = None;
+                    if let Err(e) = self.read_rest_forward() {
+                        return Some(Err(e));
+                    }
+                }
+            }
+        }
+        self.fallback.pop().map(Ok)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Thousands of keys sharing a value with a long `0xFF` run (like many rows holding the same
+    /// negative number in a fixed-width two's-complement encoding), then keys of the next value:
+    /// whole leaves start above the `[0xFF; 4]` seek key sled uses to step back over the
+    /// separator `..80`, so sled's own reverse walk loops and panics. The guarded walk must still
+    /// be complete and in order.
+    #[test]
+    fn descending_walk_is_complete_where_sled_reverse_iteration_panics() {
+        let db = sled::Config::new().temporary(true).open().expect("sled");
+        let tree = db.open_tree("t").expect("tree");
+        let mut keys = Vec::new();
+        for i in 0..5_000u32 {
+            let mut a = vec![1u8, 2, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF];
+            a.extend_from_slice(&i.to_be_bytes());
+            let mut b = vec![1u8, 2, 0x80];
+            b.extend_from_slice(&i.to_be_bytes());
+            for k in [a, b] {
+                tree.insert(&k, &[]).expect("insert");
+                keys.push(k);
+            }
+        }
+        tree.insert([1u8, 1, 0xFF], &[])
+            .expect("insert below the range");
+        tree.insert([1u8, 3], &[]).expect("insert above the range");
+        keys.sort();
+        keys.reverse();
+
+        let raw = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            tree.range(vec![1u8, 2]..vec![1u8, 3]).rev().count()
+        }));
+        assert!(raw.is_err(), "this tree trips sled's reverse iteration");
+
+        let got: Vec<Vec<u8>> = Descending::new(&tree, vec![1, 2], Some(vec![1, 3]))
+            .map(|k| k.expect("key").to_vec())
+            .collect();
+        assert_eq!(got.len(), keys.len());
+        assert!(got == keys, "descending order");
+    }
 }
