@@ -249,7 +249,7 @@ fn matches_filter(q: &Query, row: &Row, f: &Filter) -> bool {
         Filter::Eq(n, v) => !v.is_null() && value(n) == v,
         Filter::Ne(n, v) => {
             let x = value(n);
-            !x.is_null() && x != v
+            !v.is_null() && !x.is_null() && x != v
         }
         Filter::In(n, vs) => {
             let x = value(n);
@@ -257,15 +257,15 @@ fn matches_filter(q: &Query, row: &Row, f: &Filter) -> bool {
         }
         Filter::Gte(n, v) => {
             let x = value(n);
-            !x.is_null() && x.cmp_total(v) != Ordering::Less
+            !v.is_null() && !x.is_null() && x.cmp_total(v) != Ordering::Less
         }
         Filter::Lte(n, v) => {
             let x = value(n);
-            !x.is_null() && x.cmp_total(v) != Ordering::Greater
+            !v.is_null() && !x.is_null() && x.cmp_total(v) != Ordering::Greater
         }
         Filter::Lt(n, v) => {
             let x = value(n);
-            !x.is_null() && x.cmp_total(v) == Ordering::Less
+            !v.is_null() && !x.is_null() && x.cmp_total(v) == Ordering::Less
         }
         Filter::IsNull(n) => value(n).is_null(),
         Filter::NotNull(n) => !value(n).is_null(),
@@ -332,7 +332,16 @@ impl<'a> Plan<'a> {
             let non_null = with(&fp, &[FIRST_NON_NULL]);
             let field_end = prefix_end(&fp);
             let ranges = match f {
-                Filter::Eq(_, v) if v.is_null() => Vec::new(),
+                // A comparison with a Null operand matches nothing (SQL semantics).
+                Filter::Eq(_, v)
+                | Filter::Ne(_, v)
+                | Filter::Gte(_, v)
+                | Filter::Lte(_, v)
+                | Filter::Lt(_, v)
+                    if v.is_null() =>
+                {
+                    Vec::new()
+                }
                 Filter::Eq(_, v) => vec![prefix_range(with(&fp, &encoded(v)))],
                 Filter::IsNull(_) => vec![prefix_range(with(&fp, &encoded(&Value::Null)))],
                 Filter::In(_, vs) => {
@@ -346,7 +355,6 @@ impl<'a> Plan<'a> {
                     enc.into_iter().map(prefix_range).collect()
                 }
                 Filter::NotNull(_) => vec![(non_null, field_end)],
-                Filter::Ne(_, v) if v.is_null() => vec![(non_null, field_end)],
                 Filter::Ne(_, v) => {
                     let at = with(&fp, &encoded(v));
                     let past = prefix_end(&at);
@@ -356,9 +364,7 @@ impl<'a> Plan<'a> {
                     }
                     r
                 }
-                Filter::Gte(_, v) if v.is_null() => vec![(non_null, field_end)],
                 Filter::Gte(_, v) => vec![(with(&fp, &encoded(v)), field_end)],
-                Filter::Lte(_, v) | Filter::Lt(_, v) if v.is_null() => Vec::new(),
                 Filter::Lte(_, v) => vec![(non_null, prefix_end(&with(&fp, &encoded(v))))],
                 Filter::Lt(_, v) => vec![(non_null, Some(with(&fp, &encoded(v))))],
                 Filter::Contains(..) => continue,

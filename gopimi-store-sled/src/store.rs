@@ -169,7 +169,11 @@ impl Store for SledStore {
     ) -> Result<Vec<StoredRecord>> {
         let _gate = self.inner.read_gate();
         let mut out = Vec::with_capacity(ids.len());
+        let mut seen = std::collections::HashSet::with_capacity(ids.len());
         for id in ids {
+            if !seen.insert(*id) {
+                continue;
+            }
             if let Some(r) = self.inner.layout.find_row(kind, workspace_id, *id)? {
                 out.push(r.stored());
             }

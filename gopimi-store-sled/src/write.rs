@@ -102,6 +102,13 @@ fn visible(r: &Row, workspace_id: Option<Uuid>) -> bool {
     workspace_id.is_none() || r.workspace_id == workspace_id
 }
 
+/// Whether an update may replace `current` with a row in `next_ws`: same workspace; or, for a
+/// global kind, a row without a workspace getting one (an inbound item once routed).
+fn may_update(kind: Kind, current: &Row, next_ws: Option<Uuid>) -> bool {
+    current.workspace_id == next_ws
+        || (kind.schema().scope == Scope::Global && current.workspace_id.is_none())
+}
+
 impl Pending<'_> {
     /// The row as the batch currently sees it.
     fn load(&mut self, kind: Kind, id: Uuid) -> Result<Option<&Row>> {
@@ -176,6 +183,14 @@ impl Pending<'_> {
         match op {
             Op::Insert(r) => {
                 check_scope(&r)?;
+                if r.version != 1 {
+                    return Err(Error::internal_msg(format!(
+                        "{} {} inserted with version {} (must be 1)",
+                        r.kind.noun(),
+                        r.id,
+                        r.version
+                    )));
+                }
                 let kind = r.kind;
                 if self.load(kind, r.id)?.is_some() {
                     return Err(Error::conflict(format!("{} {} exists", kind.noun(), r.id)));
@@ -189,10 +204,19 @@ impl Pending<'_> {
                 expected_version,
             } => {
                 check_scope(&record)?;
+                if Some(record.version) != expected_version.checked_add(1) {
+                    return Err(Error::internal_msg(format!(
+                        "{} {} updated to version {} from {} (must be one more)",
+                        record.kind.noun(),
+                        record.id,
+                        record.version,
+                        expected_version
+                    )));
+                }
                 let kind = record.kind;
                 let current = self
                     .load(kind, record.id)?
-                    .filter(|c| c.workspace_id == record.workspace_id)
+                    .filter(|c| may_update(kind, c, record.workspace_id))
                     .ok_or(Error::NotFound { what: kind.noun() })?;
                 if current.version != expected_version {
                     return Err(Error::conflict(format!(

@@ -165,7 +165,9 @@ async fn random_batch(g: &mut Gen, w: &mut World, m: &MemoryStore) -> Batch {
                 Uuid::from_u128(u128::from(g.next()) << 32 | w.ids.len() as u128)
             };
             w.ids.push((kind, id));
-            batch.push(Op::Insert(w.record(g, kind, id, 1)));
+            // Now and then a caller bug: an insert not at version 1 (refused as Internal).
+            let version = if g.chance(2) { 2 } else { 1 };
+            batch.push(Op::Insert(w.record(g, kind, id, version)));
             continue;
         }
         // Mostly rows that exist, so most operations can succeed.
@@ -188,7 +190,12 @@ async fn random_batch(g: &mut Gen, w: &mut World, m: &MemoryStore) -> Batch {
         };
         match roll {
             55..=79 => {
-                let mut r = w.record(g, kind, id, version + 1);
+                let next = if g.chance(2) {
+                    version + 2
+                } else {
+                    version + 1
+                };
+                let mut r = w.record(g, kind, id, next);
                 if let Some(existing) = find_ws(m, kind, id, &w.workspaces).await
                     && !g.chance(10)
                 {
@@ -295,7 +302,7 @@ fn random_query(g: &mut Gen, w: &World) -> Query {
             }
         }
     }
-    if g.chance(30) {
+    if schema.searchable && g.chance(30) {
         for _ in 0..1 + g.below(2) {
             q.search.push((*g.pick(&SEARCHES)).to_owned());
         }
