@@ -444,3 +444,76 @@ async fn purging_a_workspace_removes_its_rows_keys_and_jobs_only() {
         .expect_err("number taken in the kept workspace");
     assert!(matches!(err, Error::Conflict { .. }), "{err}");
 }
+
+/// The child side of the crash test: write, flush, and die without any clean shutdown.
+fn crash_after_flush(dir: &str) -> ! {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let store = SledStore::open(dir).expect("open");
+        let ws = WorkspaceId(uuid::Uuid::from_u128(42));
+        let mut t = ticket(ws, 1, "Written before the crash", t0());
+        insert(&store, &mut t).await;
+        store.flush().await.expect("flush");
+        let mut after = ticket(ws, 2, "Written after the flush", t0());
+        insert(&store, &mut after).await;
+        // No drop, no flush: the process dies here.
+        std::process::abort();
+    })
+}
+
+#[test]
+fn a_flushed_write_survives_the_process_dying() {
+    if let Ok(dir) = std::env::var("GOPIMI_SLED_CRASH_DIR") {
+        crash_after_flush(&dir);
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let status = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "--exact",
+            "a_flushed_write_survives_the_process_dying",
+            "--nocapture",
+        ])
+        .env("GOPIMI_SLED_CRASH_DIR", dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("run the child");
+    assert!(!status.success(), "the child was meant to abort");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let store = SledStore::open(dir.path()).expect("reopen after the crash");
+        let ws = uuid::Uuid::from_u128(42);
+        let first: Option<Ticket> = store
+            .find_one(
+                &Query::new(Kind::Ticket, Some(ws)).filter(Filter::Eq("number", Value::Int(1))),
+            )
+            .await
+            .expect("query");
+        assert_eq!(
+            first.map(|t| t.subject).as_deref(),
+            Some("Written before the crash")
+        );
+        // Whatever happened to the unflushed second batch, it is all there or not at all.
+        let second: Option<Ticket> = store
+            .find_one(
+                &Query::new(Kind::Ticket, Some(ws)).filter(Filter::Eq("number", Value::Int(2))),
+            )
+            .await
+            .expect("query");
+        let listed = store
+            .count(&Query::new(Kind::Ticket, Some(ws)))
+            .await
+            .expect("count");
+        assert_eq!(
+            listed,
+            1 + u64::from(second.is_some()),
+            "row and indexes agree"
+        );
+    });
+}
