@@ -12,6 +12,9 @@
 //! Query figures are the median of 7 runs after one warm-up, in milliseconds.
 //!
 //! `cargo bench -p gopimi-store-sled --bench store -- [tickets]` (or `GOPIMI_BENCH_TICKETS`).
+//! With `GOPIMI_BENCH_DIR=<dir>` the loaded store is kept there, and a later run that finds it
+//! already holding the tickets skips both loads and measures the queries again (handy on a
+//! shared machine: load once, measure when it is quiet).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -20,7 +23,7 @@ use chrono::Duration;
 use common::{message, sla_due, t0, ticket, vary};
 use gopimi_core::ids::{UserId, WorkspaceId};
 use gopimi_core::model::{Message, Ticket};
-use gopimi_core::store::{Filter, Kind, Query, SortKey, Store, Value, Writes};
+use gopimi_core::store::{Filter, Kind, Query, SortKey, Store, StoreExt, Value, Writes};
 use gopimi_store_sled::SledStore;
 use std::time::Instant;
 
@@ -106,9 +109,36 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let ws = WorkspaceId::new();
-    let agents: Vec<UserId> = (0..10).map(|_| UserId::new()).collect();
+    // Fixed workspace and agents, so a kept store can be measured again.
+    let ws = WorkspaceId(uuid::Uuid::from_u128(
+        0x0190_0000_0000_7000_8000_0000_0000_0001,
+    ));
+    let agents: Vec<UserId> = (0..10u128)
+        .map(|i| {
+            UserId(uuid::Uuid::from_u128(
+                0x0190_0000_0000_7000_8000_0000_0000_0100 + i,
+            ))
+        })
+        .collect();
     println!("sled store benchmark: {n} tickets, {} messages", 2 * n);
+    let kept = std::env::var_os("GOPIMI_BENCH_DIR").map(std::path::PathBuf::from);
+    let temp = tempfile::tempdir().expect("tempdir");
+    let dir = kept.clone().unwrap_or_else(|| temp.path().join("store"));
+    if kept.is_some() && dir.exists() {
+        let store = SledStore::open(&dir).expect("kept store");
+        let have = rt
+            .block_on(store.count(&Query::new(Kind::Ticket, Some(ws.0))))
+            .expect("count");
+        if have == n {
+            println!("reusing the store in {} (loads skipped)", dir.display());
+            queries(&rt, &store, ws, &agents);
+            return;
+        }
+        panic!(
+            "{} holds {have} tickets, not {n}: remove it first",
+            dir.display()
+        );
+    }
 
     // Raw ceiling: the same rows, one insert per row, no indexes.
     let raw_dir = tempfile::tempdir().expect("tempdir");
@@ -133,8 +163,7 @@ fn main() {
     };
     drop(raw_dir);
 
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = SledStore::open(dir.path()).expect("store");
+    let store = SledStore::open(&dir).expect("store");
     let ours_secs = rt.block_on(async {
         let start = Instant::now();
         for i in 0..n {
@@ -158,6 +187,24 @@ fn main() {
         ours / raw
     );
 
+    queries(&rt, &store, ws, &agents);
+    drop(store);
+
+    // What one ticket batch wrote: every key of every tree, per ticket; and the disk it takes.
+    let db = sled::open(&dir).expect("reopen raw");
+    let mut keys = 0usize;
+    for name in db.tree_names() {
+        keys += db.open_tree(&name).expect("tree").len();
+    }
+    let bytes = db.size_on_disk().expect("size");
+    println!(
+        "keys written per ticket batch (ticket + 2 messages, rows and every index): {:.1}; {:.0} MB on disk",
+        keys as f64 / n as f64,
+        bytes as f64 / 1e6
+    );
+}
+
+fn queries(rt: &tokio::runtime::Runtime, store: &SledStore, ws: WorkspaceId, agents: &[UserId]) {
     let list = Query::new(Kind::Ticket, Some(ws.0))
         .filter(Filter::In(
             "status",
@@ -212,16 +259,4 @@ fn main() {
             r.total.map(|t| format!(", total {t}")).unwrap_or_default()
         );
     }
-    drop(store);
-
-    // What one ticket batch wrote: every key of every tree, per ticket.
-    let db = sled::open(dir.path()).expect("reopen raw");
-    let mut keys = 0usize;
-    for name in db.tree_names() {
-        keys += db.open_tree(&name).expect("tree").len();
-    }
-    println!(
-        "keys written per ticket batch (ticket + 2 messages, rows and every index): {:.1}",
-        keys as f64 / n as f64
-    );
 }

@@ -35,6 +35,20 @@
 //! - `store.rs`: the single writer, the read gate that makes a batch visible all at once, and
 //!   which calls run on tokio's blocking pool.
 //!
+//! The shared conformance suite (`gopimi_core::testing`) runs on this store in
+//! `tests/conformance.rs`, a temporary database per case; `src/tests/differential.rs` replays
+//! random batches and queries against the reference `MemoryStore` under planner constants that
+//! force every plan.
+//!
+//! ## sled 0.34's reverse iteration
+//!
+//! sled 0.34.7 can panic while iterating a range backwards when keys next to a node boundary hold
+//! long runs of `0xFF` bytes (its predecessor seek appends only four). Descending sorts walk an
+//! index backwards, so index keys encode numbers and times as base-128 digits (never `0xFF`), and
+//! every backward step runs under `catch_unwind` with a forward-read fallback for the rare
+//! random UUID that still carries such a run. Built with `panic = "abort"`, that fallback cannot
+//! catch anything; the encoding alone then keeps the known trigger away.
+//!
 //! ## Durability
 //!
 //! A committed batch is atomic (all its trees or none) and visible at once, but on disk only

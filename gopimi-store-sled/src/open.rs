@@ -12,6 +12,11 @@
 //! - sled's own failures to open (a damaged `conf` or log, a lock held by another process) come
 //!   back as errors. sled 0.34 can panic on some damaged logs instead of failing; opening runs
 //!   under `catch_unwind` so that too becomes an error, not a crash of the caller.
+//!
+//! A store dropped a moment ago in this process may still hold the directory's lock: sled
+//! finishes its last log writes on its own I/O threads, which keep the file open for a few
+//! milliseconds after the last handle is gone. Opening therefore retries a held lock for up to
+//! [`LOCK_WAIT`] before reporting it (as `Unavailable`: another process is using the store).
 
 use crate::layout::storage;
 use gopimi_core::{Error, Result};
@@ -67,9 +72,26 @@ pub fn inspect(path: &Path) -> Result<bool> {
     }
 }
 
+/// How long opening waits for a directory lock that is being released.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+fn lock_held(e: &sled::Error) -> bool {
+    matches!(e, sled::Error::Io(io) if io.to_string().contains("could not acquire lock"))
+}
+
 /// Opens sled with its failures (and panics) turned into errors.
 pub fn open_db(path: &Path, config: sled::Config) -> Result<sled::Db> {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open())) {
+    let started = std::time::Instant::now();
+    let opened = loop {
+        let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
+        match attempt {
+            Ok(Err(e)) if lock_held(&e) && started.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => break other,
+        }
+    };
+    match opened {
         Ok(Ok(db)) => Ok(db),
         Ok(Err(sled::Error::Io(e))) => Err(Error::unavailable(
             format!("sled store: cannot open {}", path.display()),

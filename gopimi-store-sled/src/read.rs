@@ -107,6 +107,8 @@ struct Source<'a> {
     /// For indexes where every row has exactly one entry (a field's values, the workspace of
     /// a global kind): the whole index range, so the rows *not* matching are the complement.
     domain: Option<KeyRange>,
+    /// The projected field whose index this reads, if any.
+    field: Option<usize>,
 }
 
 impl<'a> Source<'a> {
@@ -140,6 +142,7 @@ impl<'a> Source<'a> {
             ranges: gaps,
             min_key_len: 0,
             domain: None,
+            field: None,
         })
     }
 
@@ -313,16 +316,21 @@ impl<'a> Plan<'a> {
         let schema = self.q.kind.schema();
         let trees = self.layout.kind(self.q.kind);
         let mut out = Vec::new();
-        let idx = |ranges, domain| Source {
+        let idx = |ranges, domain, field| Source {
             tree: &trees.idx,
             ranges,
             min_key_len: 0,
             domain,
+            field,
         };
         for f in &self.q.filters {
             if let Filter::Contains(n, id) = f {
                 let j = schema.sets.iter().position(|s| s == n).unwrap_or(0);
-                out.push(idx(vec![prefix_range(set_prefix(scope, j, *id))], None));
+                out.push(idx(
+                    vec![prefix_range(set_prefix(scope, j, *id))],
+                    None,
+                    None,
+                ));
                 continue;
             }
             let Some(i) = schema.field_index(f.field()) else {
@@ -370,7 +378,7 @@ impl<'a> Plan<'a> {
                 Filter::Contains(..) => continue,
             };
             let domain = (fp.clone(), prefix_end(&fp));
-            out.push(idx(ranges, Some(domain)));
+            out.push(idx(ranges, Some(domain), Some(i)));
         }
         if let Some(ws) = self.ws_check {
             let all = workspace_prefix(None)[..GLOBAL_SCOPE.len() + 1].to_vec();
@@ -378,6 +386,7 @@ impl<'a> Plan<'a> {
             out.push(idx(
                 vec![prefix_range(workspace_prefix(Some(ws)))],
                 Some(domain),
+                None,
             ));
         }
         if let Some(text) = &trees.text {
@@ -387,12 +396,11 @@ impl<'a> Plan<'a> {
                     ranges: vec![prefix_range(with(scope, w.as_bytes()))],
                     min_key_len: 16 + w.len() + 16,
                     domain: None,
+                    field: None,
                 });
             }
-        } else if !self.q.search.is_empty() {
-            // A kind without search text matches no search.
-            out.push(idx(Vec::new(), None));
         }
+        // (Searching a kind without search text is refused by `Query::validate`.)
         out.sort_by_key(|s| s.ranges.len() != 1);
         out
     }
@@ -525,8 +533,10 @@ pub fn query(layout: &Layout, q: &Query, tuning: Tuning) -> Result<QueryResult> 
     let mut small: Option<IdSet> = None;
     let mut excluded = IdSet::default();
     let mut large = Vec::new();
+    let mut sizes: Vec<Option<u64>> = Vec::with_capacity(sources.len());
     for s in &sources {
         let read = s.read(tuning.probe)?;
+        sizes.push(read.exhausted.then_some(read.ids.len() as u64));
         if read.exhausted {
             small = Some(match small {
                 None => read.ids,
@@ -589,6 +599,11 @@ pub fn query(layout: &Layout, q: &Query, tuning: Tuning) -> Result<QueryResult> 
         rows,
         total: q.count_total.then_some(total),
     };
+    let walk = q
+        .sort
+        .first()
+        .and_then(|first| schema.field_index(first.field))
+        .map(|i| Walk::new(&scope, i, &sources, &sizes));
 
     if let Some(set) = &exact {
         if q.after.is_none() && (q.offset >= set.len() as u64 || q.limit == 0) {
@@ -619,13 +634,16 @@ pub fn query(layout: &Layout, q: &Query, tuning: Tuning) -> Result<QueryResult> 
         // spread evenly) or read and sort the set (cost: its rows). The walk gives up once it
         // has spent what the sort would have cost, so a skewed spread costs at most twice the
         // better plan.
+        let walked = walk.as_ref().and_then(|w| w.size).unwrap_or(in_scope);
         let sort_cost = (set.len() as u64).saturating_mul(tuning.row_cost);
         let scan_cost = need
-            .saturating_mul(in_scope)
+            .saturating_mul(walked)
             .checked_div(set.len() as u64)
             .unwrap_or(u64::MAX)
-            .min(in_scope);
-        if scan_cost < sort_cost {
+            .min(walked);
+        if let Some(walk) = &walk
+            && scan_cost < sort_cost
+        {
             let check = Check::Ids {
                 include: Some(set),
                 exclude: &excluded,
@@ -635,7 +653,9 @@ pub fn query(layout: &Layout, q: &Query, tuning: Tuning) -> Result<QueryResult> 
                 skip: q.offset,
                 out: Vec::new(),
             };
-            if scan_sorted(&plan, &scope, q.sort[0], &check, &mut pager, sort_cost)? {
+            if scan_sorted(
+                &plan, &scope, walk, q.sort[0], &check, &mut pager, sort_cost,
+            )? {
                 return Ok(result(pager.out));
             }
         }
@@ -664,11 +684,11 @@ pub fn query(layout: &Layout, q: &Query, tuning: Tuning) -> Result<QueryResult> 
         out: Vec::new(),
     };
     if q.limit > 0 {
-        match q.sort.first() {
-            None => scan_rows(&plan, &scope, &check, &mut pager)?,
-            Some(first) => {
-                scan_sorted(&plan, &scope, *first, &check, &mut pager, u64::MAX)?;
+        match (q.sort.first(), &walk) {
+            (Some(first), Some(walk)) => {
+                scan_sorted(&plan, &scope, walk, *first, &check, &mut pager, u64::MAX)?;
             }
+            _ => scan_rows(&plan, &scope, &check, &mut pager)?,
         }
     }
     Ok(result(pager.out))
@@ -745,31 +765,80 @@ fn scan_rows(
     Ok(())
 }
 
-/// With a sort: walk the first sort key's index in its direction, one group of equal values at
-/// a time. Returns `false` when it gave up after visiting `budget` index keys.
+/// The part of the first sort key's index a walk covers: the whole field, narrowed by filters
+/// on that same field that are one contiguous range (`sla_due_at <= now` sorted by
+/// `sla_due_at`, due jobs sorted by `due_at`), with the range's size when the probe counted it.
+struct Walk {
+    /// The field's index prefix.
+    prefix: Vec<u8>,
+    lo: Vec<u8>,
+    hi: Option<Vec<u8>>,
+    /// How many entries the range holds, when known.
+    size: Option<u64>,
+}
+
+/// The smaller of two exclusive upper bounds (`None` is unbounded).
+fn min_end(a: Option<Vec<u8>>, b: Option<Vec<u8>>) -> Option<Vec<u8>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+impl Walk {
+    fn new(scope: &[u8; 16], field: usize, sources: &[Source<'_>], sizes: &[Option<u64>]) -> Walk {
+        let prefix = field_prefix(scope, field);
+        let mut walk = Walk {
+            lo: prefix.clone(),
+            hi: prefix_end(&prefix),
+            prefix,
+            size: None,
+        };
+        for (s, size) in sources.iter().zip(sizes) {
+            if s.field != Some(field) {
+                continue;
+            }
+            let [(lo, hi)] = s.ranges.as_slice() else {
+                continue;
+            };
+            walk.lo = walk.lo.max(lo.clone());
+            walk.hi = min_end(walk.hi.take(), hi.clone());
+            if let Some(n) = size {
+                walk.size = Some(walk.size.map_or(*n, |m| m.min(*n)));
+            }
+        }
+        walk
+    }
+}
+
+/// With a sort: walk the first sort key's index (within `walk`) in its direction, one group of
+/// equal values at a time. Returns `false` when it gave up after visiting `budget` index keys.
 fn scan_sorted(
     plan: &Plan<'_>,
     scope: &[u8; 16],
+    walk: &Walk,
     first: SortKey,
     check: &Check<'_>,
     pager: &mut Pager<'_>,
     budget: u64,
 ) -> Result<bool> {
     let q = plan.q;
-    let schema = q.kind.schema();
-    let i = schema.field_index(first.field).unwrap_or(0);
-    let fp = field_prefix(scope, i);
+    let fp = &walk.prefix;
+    // The cursor narrows the walk further: everything before its first value is behind us.
     let cursor_first = q.after.as_ref().map(|c| {
         let mut k = fp.clone();
         k.extend_from_slice(&encoded(&c.values[0]));
         k
     });
-    let fp_end = prefix_end(&fp);
-    let (lo, hi) = match (&cursor_first, first.descending) {
-        (Some(c), false) => (c.clone(), fp_end),
-        (Some(c), true) => (fp.clone(), prefix_end(c)),
-        (None, _) => (fp.clone(), fp_end),
+    let (lo, hi) = match (cursor_first, first.descending) {
+        (Some(c), false) => (walk.lo.clone().max(c), walk.hi.clone()),
+        (Some(c), true) => (walk.lo.clone(), min_end(walk.hi.clone(), prefix_end(&c))),
+        (None, _) => (walk.lo.clone(), walk.hi.clone()),
     };
+    if hi.as_ref().is_some_and(|h| *h <= lo) {
+        return Ok(true);
+    }
     let upper = match &hi {
         Some(h) => Bound::Excluded(h.as_slice()),
         None => Bound::Unbounded,

@@ -58,7 +58,7 @@ impl std::fmt::Debug for SledStore {
 impl SledStore {
     /// Opens the store in `path`, creating it when the path is missing or an empty directory.
     /// Refuses (with an error) a file, a foreign directory, a sled database not written by
-    /// gopimi, or one written by a newer format; see [`crate::open`].
+    /// gopimi, or one written by a newer format (see the crate docs, "Opening").
     pub fn open(path: impl AsRef<Path>) -> Result<SledStore> {
         let path = path.as_ref();
         let fresh = inspect(path)?;

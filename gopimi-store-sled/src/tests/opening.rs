@@ -95,3 +95,13 @@ fn an_empty_directory_becomes_a_store_and_reopens() {
     drop(SledStore::open(&missing).expect("created with parents"));
     drop(SledStore::open(&missing).expect("reopened"));
 }
+
+#[test]
+fn a_store_in_use_by_another_handle_is_reported_unavailable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let _first = SledStore::open(dir.path()).expect("new store");
+    match SledStore::open(dir.path()) {
+        Ok(_) => panic!("opened twice"),
+        Err(e) => assert!(matches!(e, gopimi_core::Error::Unavailable { .. }), "{e}"),
+    }
+}
