@@ -197,10 +197,15 @@ fn main() {
         keys += db.open_tree(&name).expect("tree").len();
     }
     let bytes = db.size_on_disk().expect("size");
+    let per_batch = keys as f64 / n as f64;
     println!(
-        "keys written per ticket batch (ticket + 2 messages, rows and every index): {:.1}; {:.0} MB on disk",
-        keys as f64 / n as f64,
+        "keys written per ticket batch (ticket + 2 messages, rows and every index): {per_batch:.1}; {:.0} MB on disk",
         bytes as f64 / 1e6
+    );
+    println!(
+        "per key written: store {:.0} keys/s, raw sled {raw:.0} keys/s (one key per row), ratio {:.3}",
+        ours / 3.0 * per_batch,
+        ours / 3.0 * per_batch / raw
     );
 }
 

@@ -4,6 +4,7 @@
 //! the same [`gopimi_core::store::Store`] port and conformance suite as the SQL stores.
 //!
 //! ```no_run
+//! # #[cfg(feature = "sled")]
 //! # async fn demo() -> gopimi_core::Result<()> {
 //! use gopimi_core::store::Store;
 //! let store = gopimi_store_sled::SledStore::open("/var/lib/gopimi/db")?;

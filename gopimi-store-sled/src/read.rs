@@ -10,24 +10,31 @@
 //!
 //! Reading an index key costs about one unit, reading and decoding a row about four
 //! ([`ROW_COST`]). The planner, in order:
-//! 1. **Unique look-up.** Equality on every field of a unique key (e.g. a message's
-//!    `rfc_message_id` when threading, a user's email): one point read.
-//! 2. **Small sources.** Each source is read up to [`PROBE`] keys. Those that end within it are
-//!    exact and small: their ids are intersected, the rows read, every condition re-checked, and
-//!    the rows sorted in memory. Cost: at most `PROBE` keys per source plus the candidate rows.
-//! 3. **Large sources.** When every source is larger, the rows come in sort order from the
-//!    index of the first sort key (or the row tree, in id order, without a sort), in groups of
-//!    equal first-key value (a group is sorted in memory by the remaining keys and id, which is
-//!    how `id` breaks ties in both directions). The other conditions are then checked either
-//!    - per row, reading each scanned row, for a shallow page (offset + limit within `PROBE`)
-//!      without a total: cost ≈ rows scanned until the page is full;
-//!    - or against the exact matching set, computed by reading each source in full and
-//!      intersecting the ids (keys only), when a total is asked for or the page is deep. With
-//!      that set in hand the planner picks the cheaper of sorting it in memory (`|set| ×
-//!      ROW_COST`) and scanning the sort index until the page is full (`(offset + limit) ×
-//!      rows / |set|`, at most the rows of the scope, keys only).
+//! 1. **Unique look-up.** Equality on every field of a unique key (a message's `rfc_message_id`
+//!    when threading, a user's email): one point read.
+//! 2. **Probe.** Each source is read up to [`PROBE`] keys. One that ends within it is *small*
+//!    and exact. One that does not, but whose complement within its index does (for indexes
+//!    holding one entry per row: fields, the workspace of global kinds), becomes an
+//!    *exclusion*: `deleted_at IS NULL` is "every row but these few".
+//! 3. **Small sources.** Their ids are intersected, minus the exclusions. If every condition
+//!    was small or excluded, that set is exact without reading a row; otherwise its rows are
+//!    read and every condition re-checked on them.
+//! 4. **Large sources.** If a total is asked for or the page is deep (offset + limit above
+//!    `PROBE`), each large source is read in full (keys only, resuming where the probe stopped)
+//!    and intersected: the exact set. Otherwise rows are tested one by one as they come.
+//! 5. **Order.** Without a sort, an exact set's ids are sorted and only the page's rows read;
+//!    otherwise the row tree is walked in id order. With a sort, the first sort key's index is
+//!    walked in its direction, narrowed to the range of any filter on that same field (the SLA
+//!    sweep reads only due keys), in groups of equal first-key value (each group sorted in
+//!    memory by the remaining keys and id, which is how `id` breaks ties in both directions).
+//!    With an exact set, the walk competes with reading and sorting the whole set
+//!    (`|set| × ROW_COST`): the walk is estimated at `(offset + limit) × range / |set|` keys,
+//!    assuming matches spread evenly, and gives up (falling back to the sort) once it has spent
+//!    what the sort would cost, so a skewed spread costs at most about twice the better plan.
 //!
-//!    The total without any condition is the per-scope row count kept by every write.
+//! The total without any condition is the per-scope row count every write keeps. A total over
+//! a large condition costs one key read per matching entry (there are no per-value counts), which
+//! is what a broad list with a total pays: see `BENCHMARKS.md`.
 //!
 //! Queries across workspaces on workspace-scoped kinds (`workspace_id: None`, meant for routing
 //! look-ups) use a global unique key when the filters pin one, and otherwise read the whole

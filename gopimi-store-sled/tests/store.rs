@@ -2,6 +2,8 @@
 //! concurrent writers on one ticket, search, threading look-ups, job claims, the SLA sweep
 //! query and purging a workspace.
 
+#![cfg(feature = "sled")]
+
 mod common;
 
 use chrono::Duration;
