@@ -89,6 +89,7 @@ pub fn message(
         thread_notes: Vec::new(),
         auto_submitted: false,
         bounce: false,
+        dropped_parts: Vec::new(),
         provider_message_id: None,
         deleted_at: None,
         created_at: at,
