@@ -23,8 +23,10 @@ pub mod ids;
 pub mod jobs;
 pub mod mail;
 pub mod model;
+pub mod notify;
 pub mod pipeline;
 pub mod search;
+pub mod sla;
 pub mod store;
 
 #[cfg(feature = "testing")]
