@@ -758,6 +758,7 @@ async fn two_sweeps_racing_emit_each_warning_and_breach_exactly_once() {
         // Round 1: every first response warns.
         d.advance_to(t0() + mins(25));
         let (a, b) = race(&d).await;
+        let mut conflicts = a.conflicts + b.conflicts;
         assert_eq!(
             a.events + b.events,
             60,
@@ -766,11 +767,19 @@ async fn two_sweeps_racing_emit_each_warning_and_breach_exactly_once() {
         // Round 2: every first response breaches.
         d.advance_to(t0() + mins(31));
         let (a, b) = race(&d).await;
+        conflicts += a.conflicts + b.conflicts;
         assert_eq!(a.events + b.events, 60);
         // Round 3: resolution warns and breaches (a late pass: only the breach).
         d.advance_to(t0() + mins(241));
         let (a, b) = race(&d).await;
+        conflicts += a.conflicts + b.conflicts;
         assert_eq!(a.events + b.events, 60);
+        if yield_between {
+            assert!(
+                conflicts > 0,
+                "the two sweeps did race over the same tickets"
+            );
+        }
         // Nothing left.
         d.advance_to(t0() + mins(500));
         let (a, b) = race(&d).await;

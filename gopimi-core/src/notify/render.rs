@@ -79,42 +79,38 @@ fn sla_words(t: SlaEventType) -> (&'static str, &'static str) {
 /// The email for a notification.
 pub fn render(ctx: &RenderContext<'_>) -> Rendered {
     let p = ctx.payload;
-    let ticket_label = ctx
-        .ticket
-        .map(|t| format!("[#{}] {}", t.number, one_line(&t.subject)));
-    let about = ticket_label
-        .clone()
-        .or_else(|| ctx.conversation.map(|c| one_line(&c.subject)))
-        .unwrap_or_default();
+    // `[#N] ` before the words for tickets, so the token leads the subject.
+    let (token, title) = match (ctx.ticket, ctx.conversation) {
+        (Some(t), _) => (format!("[#{}] ", t.number), one_line(&t.subject)),
+        (None, Some(c)) => (String::new(), one_line(&c.subject)),
+        (None, None) => (String::new(), String::new()),
+    };
+    let about = format!("{token}{title}");
     let detail_str = |k: &str| {
         p.detail
             .get(k)
             .and_then(|v| v.as_str())
-            .map(str::to_owned)
+            .map(|s| s.replace('_', " "))
             .unwrap_or_default()
     };
-    let (subject, headline) = match p.event {
+    let (what, headline) = match p.event {
         NotificationEvent::TicketAssigned => (
-            format!("{about} — assigned to you"),
+            "Assigned to you".to_owned(),
             "A ticket was assigned to you.".to_owned(),
         ),
         NotificationEvent::TicketReply => (
-            format!("{about} — new reply"),
+            "New reply".to_owned(),
             "The customer replied to a ticket.".to_owned(),
         ),
         NotificationEvent::ConversationMessage => (
-            format!("New message: {about}"),
+            "New message".to_owned(),
             "A new message arrived in the inbox.".to_owned(),
         ),
         NotificationEvent::TicketStatusChanged => {
             let (from, to) = (detail_str("from"), detail_str("to"));
             (
-                format!("{about} — status {}", to.replace('_', " ")),
-                format!(
-                    "The ticket's status changed from {} to {}.",
-                    from.replace('_', " "),
-                    to.replace('_', " ")
-                ),
+                format!("Status changed to {to}"),
+                format!("The ticket's status changed from {from} to {to}."),
             )
         }
         NotificationEvent::SlaBreach => {
@@ -123,23 +119,24 @@ pub fn render(ctx: &RenderContext<'_>) -> Rendered {
                 .get("event_type")
                 .and_then(|v| serde_json::from_value(v.clone()).ok());
             let (kind, metric) = event.map(sla_words).unwrap_or(("SLA alert", "SLA"));
-            let due = detail_str("due_at");
-            let when = if due.is_empty() {
-                String::new()
-            } else {
-                format!(" (due {due})")
-            };
+            let due = p
+                .detail
+                .get("due_at")
+                .and_then(|v| v.as_str())
+                .map(|d| format!(" (due {d})"))
+                .unwrap_or_default();
             let verb = if event.is_some_and(SlaEventType::is_breach) {
                 "was missed"
             } else {
                 "is close"
             };
             (
-                format!("{about} — {kind}: {metric}"),
-                format!("The {metric} target{when} {verb}."),
+                format!("{kind} ({metric})"),
+                format!("The {metric} target{due} {verb}."),
             )
         }
     };
+    let subject = format!("{token}{what}: {title}");
     let quote = ctx.message.map(excerpt).filter(|q| !q.is_empty());
     let from = ctx
         .message
