@@ -26,6 +26,7 @@ pub mod model;
 pub mod notify;
 pub mod pipeline;
 pub mod search;
+pub mod service;
 pub mod sla;
 pub mod store;
 
@@ -33,3 +34,4 @@ pub mod store;
 pub mod testing;
 
 pub use error::{Error, Result};
+pub use service::{Caller, Helpdesk};
