@@ -22,7 +22,7 @@
 //! | is created | [`active_policy`], then [`start`] |
 //! | changes priority | [`on_priority_change`] (with [`active_policy`]) |
 //! | changes status | [`on_status_change`] → [`SlaOutcome`] |
-//! | gets an outbound reply | [`on_reply`] → [`SlaOutcome`] |
+//! | gets an outbound reply | [`on_reply`] (or [`on_agent_reply`]) → [`SlaOutcome`] |
 //! | changes in any other way (spam, trash, restore) | [`refresh`] |
 //!
 //! Policies are validated with [`validate_policy`] before they are saved.
@@ -41,7 +41,7 @@ pub use events::{
 pub use sweep::{
     DEFAULT_SWEEP_INTERVAL, SWEEP_QUEUE, SlaSweeper, SweepOptions, SweepReport, sweep,
 };
-pub use transitions::{advance, on_reply, on_status_change};
+pub use transitions::{advance, on_agent_reply, on_reply, on_status_change};
 
 use crate::error::Result;
 use crate::ids::WorkspaceId;

@@ -71,12 +71,20 @@ fn settle(ticket: &mut Ticket, m: SlaMetric, at: DateTime<Utc>, out: &mut SlaOut
 /// A message was added to the ticket: an outbound, human reply meets (or, late, breaches) the
 /// first response. Notes, inbound mail and auto-replies change nothing.
 pub fn on_reply(ticket: &mut Ticket, message: &Message, now: DateTime<Utc>) -> SlaOutcome {
-    let mut out = SlaOutcome::default();
     if message.kind != MessageKind::Outbound
         || message.auto_submitted
         || message.ticket_id() != Some(ticket.id)
-        || ticket.sla.is_none()
     {
+        return SlaOutcome::default();
+    }
+    on_agent_reply(ticket, now)
+}
+
+/// An agent's outbound reply was added at `now` (the caller vouches it is one: not a note, not
+/// an auto-reply); see [`on_reply`] for a caller holding the message.
+pub fn on_agent_reply(ticket: &mut Ticket, now: DateTime<Utc>) -> SlaOutcome {
+    let mut out = SlaOutcome::default();
+    if ticket.sla.is_none() {
         return out;
     }
     settle(ticket, SlaMetric::FirstResponse, now, &mut out);
