@@ -39,7 +39,32 @@ pub enum SlaTrigger {
 impl Helpdesk {
     /// Updates the SLA-relevant fields of `ticket` for `trigger`, before it is written; returns
     /// what the caller must add to the batch with [`Helpdesk::record_sla`].
+    ///
+    /// The SLA never blocks the change itself: should its arithmetic fail (a policy saved
+    /// before its calendar was validated, a deadline out of range), the ticket keeps the SLA
+    /// state it had, the failure is logged, and the change goes through. Only a store that
+    /// cannot be read fails the call (the caller retries or reports it).
     pub(crate) async fn sla_on(
+        &self,
+        acc: &Access,
+        ticket: &mut Ticket,
+        trigger: SlaTrigger,
+        now: DateTime<Utc>,
+    ) -> Result<SlaOutcome> {
+        let kept = ticket.sla.clone();
+        match self.sla_step(acc, ticket, trigger, now).await {
+            Err(e) if !e.is_transient() => {
+                tracing::warn!(ticket = %ticket.id, ?trigger, error = %e,
+                    "SLA not updated; the ticket keeps its previous SLA state");
+                ticket.sla = kept;
+                sla::refresh(ticket);
+                Ok(SlaOutcome::default())
+            }
+            other => other,
+        }
+    }
+
+    async fn sla_step(
         &self,
         acc: &Access,
         ticket: &mut Ticket,

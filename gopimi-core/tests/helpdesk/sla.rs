@@ -545,3 +545,25 @@ async fn facade_changes_write_their_notification_emails_in_the_same_batch() {
         vec![(e.alice, NotificationEvent::ConversationMessage)]
     );
 }
+
+#[tokio::test]
+async fn a_broken_policy_never_blocks_ticket_work() {
+    let e = env().await;
+    // A policy written straight to the store, around validation: its calendar has no hours.
+    let mut p = gopimi_core::testing::sample::sla_policy(e.ws, "Broken");
+    p.calendar = Some(BusinessCalendar {
+        time_zone: "Europe/Berlin".into(),
+        hours: vec![],
+        holidays: vec![],
+    });
+    let mut w = gopimi_core::store::Writes::new();
+    w.insert(&mut p).expect("encode");
+    w.apply(e.store.as_ref()).await.expect("written");
+
+    let t = e.ticket(&e.owner, Priority::Urgent, None).await;
+    assert!(t.sla.is_none(), "created, without an SLA it cannot compute");
+    e.desk
+        .set_ticket_status(&e.owner, e.ws, t.id, TicketStatus::Resolved)
+        .await
+        .expect("status changes still work");
+}
