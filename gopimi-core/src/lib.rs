@@ -23,9 +23,11 @@ pub mod ids;
 pub mod jobs;
 pub mod mail;
 pub mod model;
+pub mod notify;
 pub mod pipeline;
 pub mod search;
 pub mod service;
+pub mod sla;
 pub mod store;
 
 #[cfg(feature = "testing")]

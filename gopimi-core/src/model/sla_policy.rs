@@ -69,6 +69,49 @@ impl SlaPolicy {
     pub fn target(&self, p: Priority) -> Option<&SlaTarget> {
         self.targets.iter().find(|t| t.priority == p)
     }
+
+    /// The terms a ticket created now is measured against.
+    pub fn terms(&self) -> SlaTerms {
+        SlaTerms {
+            targets: self.targets.clone(),
+            calendar: self.calendar.clone(),
+            pause_on_pending: self.pause_on_pending,
+            warning_percent: self.warning_percent,
+        }
+    }
+}
+
+/// A policy's terms as a ticket keeps them: copied when the ticket is created, so editing or
+/// deleting the policy later changes nothing for existing tickets (a policy change applies to
+/// new tickets only), and recomputing a ticket's deadlines (priority change, reopening) never
+/// reads the policy again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlaTerms {
+    pub targets: Vec<SlaTarget>,
+    #[serde(default)]
+    pub calendar: Option<BusinessCalendar>,
+    #[serde(default)]
+    pub pause_on_pending: bool,
+    #[serde(default = "default_warning_percent")]
+    pub warning_percent: u8,
+}
+
+impl Default for SlaTerms {
+    fn default() -> Self {
+        SlaTerms {
+            targets: Vec::new(),
+            calendar: None,
+            pause_on_pending: false,
+            warning_percent: default_warning_percent(),
+        }
+    }
+}
+
+impl SlaTerms {
+    /// The targets for a priority.
+    pub fn target(&self, p: Priority) -> Option<&SlaTarget> {
+        self.targets.iter().find(|t| t.priority == p)
+    }
 }
 
 impl Entity for SlaPolicy {
@@ -131,4 +174,15 @@ pub struct TicketSla {
     /// The next time the sweep must look at this ticket; `None` when nothing is left to watch.
     /// Projected as `sla_due_at` so the sweep reads an index, not all tickets.
     pub next_check_at: Option<DateTime<Utc>>,
+    /// The policy's terms when the ticket was created (see [`SlaTerms`]).
+    #[serde(default)]
+    pub terms: SlaTerms,
+    /// Start of the current resolution clock: the ticket's creation, or its last reopening.
+    /// `None` means the creation time.
+    #[serde(default)]
+    pub resolution_started_at: Option<DateTime<Utc>>,
+    /// Working seconds the current resolution clock spent paused in `pending` (finished
+    /// pauses only); the resolution due and warning times are pushed out by this much.
+    #[serde(default)]
+    pub resolution_paused_seconds: i64,
 }

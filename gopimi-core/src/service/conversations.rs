@@ -11,6 +11,7 @@ use super::access::{Access, Caller};
 use super::activity::{self, ActivityAction, change};
 use super::input::{self, SUBJECT_MAX};
 use super::listing::{self, Page, PageRequest, fetch_all, fetch_page};
+use super::notify_hook::add_notice;
 use super::retry::with_retry;
 use super::ticket_list::ListView;
 use super::tickets::{
@@ -22,6 +23,7 @@ use crate::model::{
     Activity, ActivitySubject, Actor, Attachment, Conversation, ConversationStatus, Job, Message,
     Parent,
 };
+use crate::notify::Notice;
 use crate::store::{Filter, Kind, Query, SortKey, StoreExt, Value, Writes};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -305,6 +307,14 @@ impl Helpdesk {
                 a.message_id = Some(m.id);
                 w.insert(&mut a)?;
             }
+        }
+        if let Some(m) = &msg {
+            let audience = self.audience(workspace_id).await?;
+            let notice = Notice::ConversationMessage {
+                conversation: &conv,
+                message: m,
+            };
+            add_notice(&mut w, &notice, &audience, actor, now)?;
         }
         for j in &jobs {
             let mut j = j.clone();

@@ -16,6 +16,7 @@ use super::access::{Access, Caller};
 use super::activity::{ActivityAction, change};
 use super::input::{self, BODY_MAX};
 use super::listing::{Page, PageRequest, fetch_page};
+use super::notify_hook::add_notice;
 use super::retry::with_retry;
 use super::tickets::Change;
 use crate::error::{Error, Result};
@@ -26,6 +27,7 @@ use crate::model::{
     Actor, Attachment, Contact, ConversationStatus, DeliveryState, DeliveryStatus, Job, Mailbox,
     Message, MessageKind, Parent, TicketStatus,
 };
+use crate::notify::Notice;
 use crate::store::{Filter, Kind, Query, SortKey, StoreExt, Writes};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -396,6 +398,8 @@ impl Helpdesk {
             .map(Actor::Contact)
             .unwrap_or(Actor::System);
         let reopen = !message.auto_submitted && !message.bounce;
+        // Who to email about it (the rules skip auto-replies, bounces and spam), read once.
+        let audience = self.audience(workspace_id).await?;
         let stage = |w: &mut Writes| -> Result<Vec<Change>> {
             w.insert(&mut message.clone())?;
             for a in &attachments {
@@ -415,8 +419,13 @@ impl Helpdesk {
         };
         match parent {
             Parent::Ticket(id) => {
-                self.mutate_ticket(&acc, id, actor, |t, w, _| {
+                self.mutate_ticket(&acc, id, actor, |t, w, now| {
                     let mut changes = stage(w)?;
+                    let notice = Notice::TicketReply {
+                        ticket: t,
+                        message: &message,
+                    };
+                    add_notice(w, &notice, &audience, actor, now)?;
                     if reopen && t.status.is_done() {
                         changes.push((
                             ActivityAction::StatusChanged,
@@ -429,8 +438,13 @@ impl Helpdesk {
                 .await?;
             }
             Parent::Conversation(id) => {
-                self.mutate_conversation(&acc, id, actor, |c, w, _| {
+                self.mutate_conversation(&acc, id, actor, |c, w, now| {
                     let mut changes = stage(w)?;
+                    let notice = Notice::ConversationMessage {
+                        conversation: c,
+                        message: &message,
+                    };
+                    add_notice(w, &notice, &audience, actor, now)?;
                     if reopen && c.status == ConversationStatus::Closed {
                         changes.push((
                             ActivityAction::StatusChanged,

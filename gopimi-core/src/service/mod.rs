@@ -62,6 +62,7 @@ pub mod listing;
 pub mod members;
 pub mod messages;
 pub mod notifications;
+pub mod notify_hook;
 pub mod organizations;
 pub mod quotas;
 pub mod retry;

@@ -73,29 +73,10 @@ fn check_targets(targets: &[SlaTarget]) -> Result<()> {
     Ok(())
 }
 
+/// A calendar the SLA engine can count with: a known IANA zone, working hours that start
+/// before they end (an end of 00:00 is midnight), some working time in the week.
 fn check_calendar(c: &BusinessCalendar) -> Result<()> {
-    if c.time_zone.parse::<chrono_tz::Tz>().is_err() {
-        return Err(Error::validation(
-            "calendar.time_zone",
-            format!(
-                "'{}' is not an IANA time zone like Europe/Berlin",
-                c.time_zone
-            ),
-        ));
-    }
-    if c.hours.is_empty() {
-        return Err(Error::validation(
-            "calendar.hours",
-            "at least one working day",
-        ));
-    }
-    if c.hours.iter().any(|h| h.start >= h.end) {
-        return Err(Error::validation(
-            "calendar.hours",
-            "each day must start before it ends",
-        ));
-    }
-    Ok(())
+    crate::sla::Calendar::new(c).map(|_| ())
 }
 
 fn check_warning(p: u8) -> Result<u8> {
@@ -160,6 +141,8 @@ impl Helpdesk {
             check_calendar(c)?;
         }
         let warning_percent = check_warning(new.warning_percent.unwrap_or(20))?;
+        // Every target must fit the calendar's working hours.
+        crate::sla::validate_policy(&new.targets, new.calendar.as_ref(), warning_percent)?;
         self.check_quota(&acc, Resource::SlaPolicies, 1).await?;
         let id = SlaPolicyId::new();
         let active = new.active.unwrap_or(true);
@@ -261,6 +244,8 @@ impl Helpdesk {
             if p == before {
                 return Ok(p);
             }
+            // The targets and calendar as they now stand together must fit.
+            crate::sla::validate_policy(&p.targets, p.calendar.as_ref(), p.warning_percent)?;
             p.updated_at = self.now();
             let mut w = Writes::new();
             if p.active && !before.active {

@@ -11,6 +11,7 @@ use super::Helpdesk;
 use super::access::{Access, Caller};
 use super::activity::{self, ActivityAction, change};
 use super::input::{self, SUBJECT_MAX};
+use super::notify_hook::add_notice;
 use super::retry::with_retry;
 use super::sla_hook::SlaTrigger;
 use crate::error::{Error, Result};
@@ -19,6 +20,8 @@ use crate::model::{
     ActivitySubject, Actor, Attachment, Contact, Job, Message, Parent, Priority, Resource, Tag,
     Ticket, TicketStatus, Workspace,
 };
+use crate::notify::Notice;
+use crate::sla::SlaOutcome;
 use crate::store::{Kind, StoreExt, Writes};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -196,6 +199,11 @@ impl Helpdesk {
         };
         check_owned_rows(workspace_id, message.as_ref(), &attachments)?;
         let ticket_id = TicketId::new();
+        // Who to email about the new ticket (its first email, its agent), read once.
+        let audience = match message.is_some() || agent.is_some() {
+            true => Some(self.audience(workspace_id).await?),
+            false => None,
+        };
 
         with_retry(|| async {
             // Read the workspace first: its compare-and-set below fails if any ticket was
@@ -228,6 +236,7 @@ impl Helpdesk {
                 last_activity_at: now,
                 version: 0,
             };
+            // Creation settles nothing late: its outcome is always empty.
             self.sla_on(&acc, &mut ticket, SlaTrigger::Created, now)
                 .await?;
             let mut w = Writes::new();
@@ -254,6 +263,17 @@ impl Helpdesk {
                     a.message_id = Some(m.id);
                     w.insert(&mut a)?;
                 }
+            }
+            if let Some(audience) = &audience {
+                if let Some(m) = &msg {
+                    let notice = Notice::TicketReply {
+                        ticket: &ticket,
+                        message: m,
+                    };
+                    add_notice(&mut w, &notice, audience, actor, now)?;
+                }
+                let notice = Notice::TicketAssigned { ticket: &ticket };
+                add_notice(&mut w, &notice, audience, actor, now)?;
             }
             for j in &jobs {
                 let mut j = j.clone();
@@ -328,29 +348,37 @@ impl Helpdesk {
         if changes.is_empty() {
             return Ok(before);
         }
+        let mut sla = SlaOutcome::default();
         if before.priority != ticket.priority {
             let t = SlaTrigger::PriorityChanged {
                 from: before.priority,
                 to: ticket.priority,
             };
-            self.sla_on(acc, &mut ticket, t, now).await?;
+            sla.extend(self.sla_on(acc, &mut ticket, t, now).await?);
         }
         if before.status != ticket.status {
             let t = SlaTrigger::StatusChanged {
                 from: before.status,
                 to: ticket.status,
             };
-            self.sla_on(acc, &mut ticket, t, now).await?;
+            sla.extend(self.sla_on(acc, &mut ticket, t, now).await?);
         }
         if changes
             .iter()
             .any(|(a, _)| *a == ActivityAction::ReplyAdded)
         {
-            self.sla_on(acc, &mut ticket, SlaTrigger::Replied, now)
-                .await?;
+            sla.extend(
+                self.sla_on(acc, &mut ticket, SlaTrigger::Replied, now)
+                    .await?,
+            );
         }
+        // Spam, trash and restore suspend or resume the SLA clocks.
+        crate::sla::refresh(&mut ticket);
         ticket.updated_at = now;
         ticket.last_activity_at = now;
+        self.record_sla(&ticket, &sla, &mut w).await?;
+        self.notify_ticket_change(&before, &ticket, &changes, actor, now, &mut w)
+            .await?;
         w.update(&mut ticket)?;
         for (action, details) in changes {
             w.insert(&mut activity::entry(

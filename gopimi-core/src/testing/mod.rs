@@ -50,6 +50,7 @@ pub mod roundtrip;
 pub mod sample;
 pub mod search;
 pub mod sets;
+pub mod sla_bench;
 pub mod sort;
 pub mod uniques;
 pub mod versions;

@@ -133,6 +133,9 @@ pub async fn tickets(store: Arc<dyn Store>) {
         status: SlaMetricStatus::OnTrack,
         paused_at: None,
         next_check_at: Some(t(1_440)),
+        terms: policy.terms(),
+        resolution_started_at: Some(t(0)),
+        resolution_paused_seconds: 90,
     });
     roundtrip(s, full, |t| {
         t.status = TicketStatus::Pending;

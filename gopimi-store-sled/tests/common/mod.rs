@@ -55,6 +55,9 @@ pub fn sla_due(due: DateTime<Utc>) -> TicketSla {
         status: SlaMetricStatus::OnTrack,
         paused_at: None,
         next_check_at: Some(due),
+        terms: Default::default(),
+        resolution_started_at: None,
+        resolution_paused_seconds: 0,
     }
 }
 
