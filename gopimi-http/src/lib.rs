@@ -1,1 +1,65 @@
-//! The gopimi REST API (axum), background workers and the `gopimi` server binary. Being built: see ARCHITECTURE.md.
+//! # gopimi-http
+//!
+//! The gopimi REST API on axum, its background workers, and the `gopimi` server binary.
+//!
+//! An application that embeds gopimi can mount the API inside its own axum server:
+//!
+//! ```no_run
+//! use gopimi_core::blob::MemoryBlobStore;
+//! use gopimi_core::store::MemoryStore;
+//! use gopimi_http::{AppState, HttpConfig};
+//! use std::sync::Arc;
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let state = AppState::new(Arc::new(MemoryStore::new()), Arc::new(MemoryBlobStore::new()), HttpConfig::default());
+//! let app = axum::Router::new().merge(gopimi_http::router(state));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! gopimi_http::server::serve(listener, app, std::future::pending()).await
+//! # }
+//! ```
+//!
+//! The contract is `API.md`: every route lives under `/api/v1`, errors are RFC 9457 problem
+//! details (one mapping, in [`error`]), lists share one shape ([`extract::list`]). Business rules
+//! live in `gopimi-core`; handlers here parse, call the core and shape the answer.
+
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod layers;
+pub mod rate_limit;
+pub mod routes;
+pub mod server;
+pub mod state;
+
+pub use config::HttpConfig;
+pub use error::{ApiError, ApiResult};
+pub use state::AppState;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use routes::openapi::{ApiDoc, OpenApiDocument};
+use std::sync::Arc;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+fn table(state: &AppState) -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", routes::api(state))
+}
+
+/// The OpenAPI document of every route.
+pub fn openapi(state: &AppState) -> utoipa::openapi::OpenApi {
+    table(state).into_openapi()
+}
+
+/// The API as an axum router, ready to serve or to merge into an application's own router.
+pub fn router(state: AppState) -> Router {
+    let (api, doc) = table(&state).split_for_parts();
+    let doc = serde_json::to_string(&doc).unwrap_or_else(|_| "{}".to_owned());
+    let app = api
+        .fallback(layers::no_route)
+        .method_not_allowed_fallback(layers::method_not_allowed)
+        .layer(axum::Extension(OpenApiDocument(Arc::new(doc))))
+        .layer(DefaultBodyLimit::max(state.config().json_body_limit))
+        .with_state(state.clone());
+    layers::wrap(app, &state.config().cors_origins)
+}

@@ -1,0 +1,7 @@
+//! Request extractors and response shapes shared by every route.
+
+pub mod json;
+pub mod list;
+
+pub use json::Json;
+pub use list::{ListQuery, PageMeta, Paged};

@@ -1,0 +1,16 @@
+//! The route table: one [`OpenApiRouter`] per route group, merged here. The same table builds
+//! the axum router and the OpenAPI document, so every route is documented by construction.
+
+pub mod health;
+pub mod openapi;
+
+use crate::state::AppState;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Every route under `/api/v1`.
+pub fn api(_state: &AppState) -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(health::health))
+        .routes(routes!(openapi::openapi_json))
+}
