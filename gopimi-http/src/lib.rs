@@ -22,14 +22,18 @@
 //! details (one mapping, in [`error`]), lists share one shape ([`extract::list`]). Business rules
 //! live in `gopimi-core`; handlers here parse, call the core and shape the answer.
 
+pub mod backend;
 pub mod config;
 pub mod error;
+pub mod cli;
 pub mod extract;
+pub mod jobs;
 pub mod layers;
 pub mod rate_limit;
 pub mod routes;
 pub mod server;
 pub mod state;
+pub mod workers;
 
 pub use config::HttpConfig;
 pub use error::{ApiError, ApiResult};

@@ -1,0 +1,190 @@
+//! The `gopimi` command line: subcommands, each with `--help`, configured from the environment
+//! and flags (see [`crate::config`]). `main.rs` only calls [`main`].
+
+use crate::config::{HttpArgs, StoreArgs};
+use crate::workers::Workers;
+use crate::{AppState, backend};
+use clap::{Parser, Subcommand};
+use gopimi_core::blob::{BlobStore, FsBlobStore, MemoryBlobStore};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// gopimi: an API-first helpdesk server.
+#[derive(Debug, Parser)]
+#[command(name = "gopimi", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP API and the background workers.
+    Serve {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        http: HttpArgs,
+    },
+    /// Run only the background workers (jobs, SLA sweep, inbound processing).
+    Worker {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Run until no job is due, then exit.
+        #[arg(long)]
+        drain: bool,
+    },
+    /// Create or update the database schema, then exit.
+    Migrate {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+/// Parses the command line and runs it.
+pub async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gopimi: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn,sqlx=warn"));
+    let json = std::env::var("GOPIMI_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// Runs a parsed command.
+pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    match cli.command {
+        Command::Serve { store, http } => serve(store, http).await,
+        Command::Worker { store, drain } => worker(store, drain).await,
+        Command::Migrate { store } => {
+            let opened = backend::open(&store.database_url).await?;
+            opened.store.flush().await?;
+            println!("database {} is up to date", redact(&store.database_url));
+            Ok(())
+        }
+    }
+}
+
+fn blobs_for(store: &StoreArgs, backend: backend::Backend) -> Arc<dyn BlobStore> {
+    if backend == backend::Backend::Memory {
+        Arc::new(MemoryBlobStore::new())
+    } else {
+        Arc::new(FsBlobStore::new(store.blob_dir()))
+    }
+}
+
+async fn serve(
+    store_args: StoreArgs,
+    http: HttpArgs,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let opened = backend::open(&store_args.database_url).await?;
+    let blobs = blobs_for(&store_args, opened.backend);
+    let config = http.http_config(&store_args);
+    let state = AppState::new(opened.store.clone(), blobs, config);
+    let listener = tokio::net::TcpListener::bind(http.listen).await?;
+    let addr = listener.local_addr()?;
+
+    let mut workers = Workers::new();
+    if !http.no_workers {
+        start_workers(&mut workers, &state);
+    }
+    print_banner(&store_args, &http, addr, opened.backend);
+
+    let app = crate::router(state);
+    crate::server::serve(listener, app, crate::server::shutdown_signal()).await?;
+    workers.stop().await;
+    opened.store.flush().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn worker(
+    store_args: StoreArgs,
+    drain: bool,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let opened = backend::open(&store_args.database_url).await?;
+    let blobs = blobs_for(&store_args, opened.backend);
+    let state = AppState::new(opened.store.clone(), blobs, crate::HttpConfig::default());
+    let runner = crate::jobs::runner(&state);
+    if drain {
+        let report = runner.drain(1000).await?;
+        println!(
+            "drained: {} claimed, {} succeeded, {} retried, {} dead",
+            report.claimed, report.succeeded, report.retried, report.dead
+        );
+    } else {
+        let mut workers = Workers::new();
+        start_workers(&mut workers, &state);
+        crate::server::shutdown_signal().await;
+        workers.stop().await;
+    }
+    opened.store.flush().await?;
+    Ok(())
+}
+
+fn start_workers(workers: &mut Workers, state: &AppState) {
+    workers.spawn_jobs(Arc::new(crate::jobs::runner(state)), Duration::from_millis(500));
+}
+
+/// A database URL without its password, for printing.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn print_banner(
+    store: &StoreArgs,
+    http: &HttpArgs,
+    addr: std::net::SocketAddr,
+    backend: backend::Backend,
+) {
+    let base = format!("http://{addr}/api/v1");
+    println!("gopimi is listening on http://{addr}");
+    println!("  database:  {} ({backend:?})", redact(&store.database_url));
+    if backend == backend::Backend::Memory {
+        println!("  blobs:     in memory (nothing is kept after exit)");
+    } else {
+        println!("  blobs:     {}", store.blob_dir().display());
+    }
+    println!("  outbox:    {} (outbound mail as .eml files)", store.outbox_dir.display());
+    println!(
+        "  workers:   {}",
+        if http.no_workers { "off (run `gopimi worker`)" } else { "on" }
+    );
+    println!(
+        "  inbound:   {}",
+        if http.inbound_secret.as_deref().is_some_and(|s| !s.is_empty()) {
+            "POST /api/v1/inbound/raw enabled (GOPIMI_INBOUND_SECRET)"
+        } else {
+            "set GOPIMI_INBOUND_SECRET to enable POST /api/v1/inbound/raw"
+        }
+    );
+    println!("  API docs:  {base}/openapi.json");
+    println!();
+    println!("Get a token:");
+    println!(
+        "  curl -s -X POST {base}/auth/register -H 'content-type: application/json' \\\n    -d '{{\"name\":\"Ada\",\"email\":\"ada@example.com\",\"password\":\"correct horse battery\"}}'"
+    );
+}
