@@ -10,7 +10,7 @@
 //!   [`store::MemoryStore`]; SQL and sled live in their own crates);
 //! - [`blob::BlobStore`]: attachment and raw-mail bytes;
 //! - [`mail::MailSender`], [`mail::DomainProvider`] and [`mail::InboundEmail`]: mail providers;
-//! - [`clock::Clock`]: time.
+//! - [`clock::Clock`], for time.
 //!
 //! Business rules live here and nowhere else: backends store, providers move bytes.
 //!
@@ -23,6 +23,7 @@ pub mod ids;
 pub mod jobs;
 pub mod mail;
 pub mod model;
+pub mod pipeline;
 pub mod search;
 pub mod store;
 
