@@ -40,6 +40,20 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Store a raw email (.eml) as if it had arrived for RECIPIENT; a running server or
+    /// `gopimi worker` processes it.
+    Ingest {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The .eml file (`-` reads standard input).
+        file: std::path::PathBuf,
+        /// The envelope recipient: the workspace email it was sent to.
+        #[arg(long)]
+        recipient: String,
+        /// The envelope sender, if known.
+        #[arg(long)]
+        sender: Option<String>,
+    },
 }
 
 /// Parses the command line and runs it.
@@ -79,7 +93,53 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync
             println!("database {} is up to date", redact(&store.database_url));
             Ok(())
         }
+        Command::Ingest {
+            store,
+            file,
+            recipient,
+            sender,
+        } => ingest(store, file, recipient, sender).await,
     }
+}
+
+async fn ingest(
+    store_args: StoreArgs,
+    file: std::path::PathBuf,
+    recipient: String,
+    sender: Option<String>,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let raw = if file.as_os_str() == "-" {
+        tokio::task::spawn_blocking(|| {
+            use std::io::Read;
+            let mut buf = Vec::new();
+            std::io::stdin().read_to_end(&mut buf).map(|_| buf)
+        })
+        .await??
+    } else {
+        tokio::fs::read(&file).await?
+    };
+    let opened = backend::open(&store_args.database_url).await?;
+    let blobs = blobs_for(&store_args, opened.backend);
+    let clock = gopimi_core::clock::SystemClock;
+    let ingested = gopimi_core::pipeline::ingest(
+        opened.store.as_ref(),
+        blobs.as_ref(),
+        &clock,
+        gopimi_core::mail::InboundEmail {
+            raw,
+            recipient,
+            sender,
+            provider: "cli".to_owned(),
+            provider_key: None,
+            spam: Default::default(),
+            received_at: None,
+        },
+        &gopimi_core::pipeline::InboundLimits::default(),
+    )
+    .await?;
+    opened.store.flush().await?;
+    println!("{}", ingested.item.id);
+    Ok(())
 }
 
 fn blobs_for(store: &StoreArgs, backend: backend::Backend) -> Arc<dyn BlobStore> {

@@ -2,6 +2,8 @@
 
 pub mod json;
 pub mod list;
+pub mod path;
 
 pub use json::Json;
 pub use list::{ListQuery, PageMeta, Paged};
+pub use path::{Path, Query, QueryPairs};

@@ -2,9 +2,11 @@
 //! the axum router and the OpenAPI document, so every route is documented by construction.
 
 pub mod health;
+pub mod inbound;
 pub mod openapi;
 
 use crate::state::AppState;
+use axum::extract::DefaultBodyLimit;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -13,4 +15,12 @@ pub fn api(_state: &AppState) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(health::health))
         .routes(routes!(openapi::openapi_json))
+        .merge(inbound_routes())
+}
+
+fn inbound_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(inbound::post_raw))
+        .routes(routes!(inbound::get_status))
+        .layer(DefaultBodyLimit::max(inbound::raw_limit()))
 }
