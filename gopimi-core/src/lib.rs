@@ -25,9 +25,11 @@ pub mod mail;
 pub mod model;
 pub mod pipeline;
 pub mod search;
+pub mod service;
 pub mod store;
 
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use error::{Error, Result};
+pub use service::{Caller, Helpdesk};
