@@ -6,6 +6,7 @@ use crate::workers::Workers;
 use crate::{AppState, backend};
 use clap::{Parser, Subcommand};
 use gopimi_core::blob::{BlobStore, FsBlobStore, MemoryBlobStore};
+use gopimi_core::service::Helpdesk;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -142,6 +143,20 @@ async fn ingest(
     Ok(())
 }
 
+fn helpdesk(
+    args: &StoreArgs,
+    store: Arc<dyn gopimi_core::store::Store>,
+    blobs: Arc<dyn BlobStore>,
+) -> Result<Helpdesk, gopimi_core::Error> {
+    let mut b = Helpdesk::builder(store)
+        .blobs(blobs)
+        .default_plan(args.default_plan.parse()?);
+    if let Some(d) = args.platform_domain.as_deref().filter(|d| !d.trim().is_empty()) {
+        b = b.platform_domain(d);
+    }
+    Ok(b.build())
+}
+
 fn blobs_for(store: &StoreArgs, backend: backend::Backend) -> Arc<dyn BlobStore> {
     if backend == backend::Backend::Memory {
         Arc::new(MemoryBlobStore::new())
@@ -157,7 +172,7 @@ async fn serve(
     let opened = backend::open(&store_args.database_url).await?;
     let blobs = blobs_for(&store_args, opened.backend);
     let config = http.http_config(&store_args);
-    let state = AppState::new(opened.store.clone(), blobs, config);
+    let state = AppState::new(helpdesk(&store_args, opened.store.clone(), blobs)?, config);
     let listener = tokio::net::TcpListener::bind(http.listen).await?;
     let addr = listener.local_addr()?;
 
@@ -181,7 +196,10 @@ async fn worker(
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let opened = backend::open(&store_args.database_url).await?;
     let blobs = blobs_for(&store_args, opened.backend);
-    let state = AppState::new(opened.store.clone(), blobs, crate::HttpConfig::default());
+    let state = AppState::new(
+        helpdesk(&store_args, opened.store.clone(), blobs)?,
+        crate::HttpConfig::default(),
+    );
     let runner = crate::jobs::runner(&state);
     if drain {
         let report = runner.drain(1000).await?;

@@ -5,13 +5,14 @@
 //! An application that embeds gopimi can mount the API inside its own axum server:
 //!
 //! ```no_run
-//! use gopimi_core::blob::MemoryBlobStore;
+//! use gopimi_core::service::Helpdesk;
 //! use gopimi_core::store::MemoryStore;
 //! use gopimi_http::{AppState, HttpConfig};
 //! use std::sync::Arc;
 //!
 //! # async fn run() -> std::io::Result<()> {
-//! let state = AppState::new(Arc::new(MemoryStore::new()), Arc::new(MemoryBlobStore::new()), HttpConfig::default());
+//! let helpdesk = Helpdesk::builder(Arc::new(MemoryStore::new())).build();
+//! let state = AppState::new(helpdesk, HttpConfig::default());
 //! let app = axum::Router::new().merge(gopimi_http::router(state));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
 //! gopimi_http::server::serve(listener, app, std::future::pending()).await
@@ -22,6 +23,7 @@
 //! details (one mapping, in [`error`]), lists share one shape ([`extract::list`]). Business rules
 //! live in `gopimi-core`; handlers here parse, call the core and shape the answer.
 
+pub mod auth;
 pub mod backend;
 pub mod config;
 pub mod error;
@@ -33,6 +35,7 @@ pub mod rate_limit;
 pub mod routes;
 pub mod server;
 pub mod state;
+pub mod views;
 pub mod workers;
 
 pub use config::HttpConfig;

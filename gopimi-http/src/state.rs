@@ -1,10 +1,11 @@
-//! The state every handler shares: the core's handles, the router's configuration and the rate
-//! limiter. Cheap to clone (one `Arc`).
+//! The state every handler shares: the core's [`Helpdesk`], the router's configuration and the
+//! rate limiter. Cheap to clone (one `Arc`).
 
 use crate::config::HttpConfig;
 use crate::rate_limit::{MemoryRateLimiter, RateLimiter};
 use gopimi_core::blob::BlobStore;
-use gopimi_core::clock::{Clock, SystemClock};
+use gopimi_core::clock::Clock;
+use gopimi_core::service::Helpdesk;
 use gopimi_core::store::Store;
 use std::sync::Arc;
 
@@ -15,9 +16,7 @@ pub struct AppState {
 }
 
 struct Inner {
-    store: Arc<dyn Store>,
-    blobs: Arc<dyn BlobStore>,
-    clock: Arc<dyn Clock>,
+    helpdesk: Helpdesk,
     config: HttpConfig,
     limiter: Arc<dyn RateLimiter>,
 }
@@ -31,49 +30,44 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// State over a store and a blob store, with the wall clock and the in-process rate limiter.
-    pub fn new(store: Arc<dyn Store>, blobs: Arc<dyn BlobStore>, config: HttpConfig) -> Self {
-        Self::with_parts(
-            store,
-            blobs,
-            Arc::new(SystemClock),
-            config,
-            Arc::new(MemoryRateLimiter::new()),
-        )
+    /// State over a helpdesk, with the in-process rate limiter.
+    pub fn new(helpdesk: Helpdesk, config: HttpConfig) -> Self {
+        Self::with_limiter(helpdesk, config, Arc::new(MemoryRateLimiter::new()))
     }
 
-    /// State with every part chosen by the caller (e.g. a shared rate limiter).
-    pub fn with_parts(
-        store: Arc<dyn Store>,
-        blobs: Arc<dyn BlobStore>,
-        clock: Arc<dyn Clock>,
+    /// State with a rate limiter of the caller's choosing (e.g. one shared between processes).
+    pub fn with_limiter(
+        helpdesk: Helpdesk,
         config: HttpConfig,
         limiter: Arc<dyn RateLimiter>,
     ) -> Self {
         AppState {
             inner: Arc::new(Inner {
-                store,
-                blobs,
-                clock,
+                helpdesk,
                 config,
                 limiter,
             }),
         }
     }
 
+    /// The helpdesk.
+    pub fn helpdesk(&self) -> &Helpdesk {
+        &self.inner.helpdesk
+    }
+
     /// The store.
     pub fn store(&self) -> &Arc<dyn Store> {
-        &self.inner.store
+        self.inner.helpdesk.store()
     }
 
     /// The blob store.
     pub fn blobs(&self) -> &Arc<dyn BlobStore> {
-        &self.inner.blobs
+        self.inner.helpdesk.blobs()
     }
 
     /// The clock.
     pub fn clock(&self) -> &Arc<dyn Clock> {
-        &self.inner.clock
+        self.inner.helpdesk.clock()
     }
 
     /// The router's configuration.

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use gopimi_core::blob::MemoryBlobStore;
+use gopimi_core::service::Helpdesk;
 use gopimi_core::store::{MemoryStore, Store};
 use gopimi_http::{AppState, HttpConfig};
 use reqwest::{Client, Method, RequestBuilder, Response};
@@ -29,7 +30,10 @@ impl TestServer {
     /// A server with a configuration of the test's choosing.
     pub async fn with_config(config: HttpConfig) -> TestServer {
         let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-        let state = AppState::new(store.clone(), Arc::new(MemoryBlobStore::new()), config);
+        let helpdesk = Helpdesk::builder(store.clone())
+            .blobs(Arc::new(MemoryBlobStore::new()))
+            .build();
+        let state = AppState::new(helpdesk, config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -69,4 +73,111 @@ pub async fn json(res: Response) -> (u16, Value) {
     let status = res.status().as_u16();
     let bytes = res.bytes().await.expect("body");
     (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+/// A registered user with a token.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub token: String,
+}
+
+impl TestServer {
+    /// A request with a bearer token.
+    pub fn as_user(&self, user: &User, method: Method, path: &str) -> RequestBuilder {
+        self.req(method, path).bearer_auth(&user.token)
+    }
+
+    /// Registers a user (name derived from the address).
+    pub async fn register(&self, email: &str) -> User {
+        let res = self
+            .req(Method::POST, "/auth/register")
+            .json(&serde_json::json!({
+                "name": email.split('@').next().unwrap_or("user"),
+                "email": email,
+                "password": "correct horse battery",
+            }))
+            .send()
+            .await
+            .expect("register");
+        let (status, body) = json(res).await;
+        assert_eq!(status, 201, "register: {body}");
+        User {
+            id: body["user"]["id"].as_str().expect("id").to_owned(),
+            email: email.to_owned(),
+            token: body["token"].as_str().expect("token").to_owned(),
+        }
+    }
+
+    /// Creates a workspace owned by `user`; its id.
+    pub async fn workspace(&self, user: &User, name: &str) -> String {
+        let (status, body) = json(
+            self.as_user(user, Method::POST, "/workspaces")
+                .json(&serde_json::json!({ "name": name }))
+                .send()
+                .await
+                .expect("create workspace"),
+        )
+        .await;
+        assert_eq!(status, 201, "workspace: {body}");
+        body["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Adds `member` to a workspace of `owner` with a role.
+    pub async fn add_member(&self, owner: &User, ws: &str, member: &User, role: &str) {
+        let (status, body) = json(
+            self.as_user(owner, Method::POST, &format!("/workspaces/{ws}/members"))
+                .json(&serde_json::json!({ "email": member.email, "role": role }))
+                .send()
+                .await
+                .expect("add member"),
+        )
+        .await;
+        assert_eq!(status, 201, "add member: {body}");
+    }
+
+    /// Sends a JSON request as a user; status and body.
+    pub async fn call(
+        &self,
+        user: &User,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut r = self.as_user(user, method, path);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        json(r.send().await.expect("send")).await
+    }
+}
+
+/// A team for permission tests: an owner with a workspace and a plain member of it, and an
+/// outsider with a workspace of their own.
+pub struct Team {
+    pub owner: User,
+    pub member: User,
+    pub outsider: User,
+    pub ws: String,
+    pub other_ws: String,
+}
+
+impl TestServer {
+    /// Sets up a [`Team`].
+    pub async fn team(&self) -> Team {
+        let owner = self.register("owner@acme.test").await;
+        let member = self.register("member@acme.test").await;
+        let outsider = self.register("outsider@other.test").await;
+        let ws = self.workspace(&owner, "Acme").await;
+        let other_ws = self.workspace(&outsider, "Other").await;
+        self.add_member(&owner, &ws, &member, "member").await;
+        Team {
+            owner,
+            member,
+            outsider,
+            ws,
+            other_ws,
+        }
+    }
 }
