@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use gopimi_core::blob::MemoryBlobStore;
+use gopimi_core::model::PlanTable;
 use gopimi_core::service::Helpdesk;
 use gopimi_core::store::{MemoryStore, Store};
 use gopimi_http::{AppState, HttpConfig};
@@ -29,9 +30,15 @@ impl TestServer {
 
     /// A server with a configuration of the test's choosing.
     pub async fn with_config(config: HttpConfig) -> TestServer {
+        Self::with_parts(config, PlanTable::default()).await
+    }
+
+    /// A server with a configuration and plan limits of the test's choosing.
+    pub async fn with_parts(config: HttpConfig, plans: PlanTable) -> TestServer {
         let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
         let helpdesk = Helpdesk::builder(store.clone())
             .blobs(Arc::new(MemoryBlobStore::new()))
+            .plans(plans)
             .build();
         let state = AppState::new(helpdesk, config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
