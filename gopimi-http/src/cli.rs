@@ -157,6 +157,43 @@ fn helpdesk(
     Ok(b.build())
 }
 
+/// Adds the mail providers the configuration names.
+fn with_providers(state: AppState, args: &StoreArgs) -> Result<AppState, gopimi_core::Error> {
+    let signing = args
+        .mailgun_webhook_signing_key
+        .as_deref()
+        .filter(|k| !k.is_empty());
+    #[cfg(feature = "mailgun")]
+    if let Some(key) = signing {
+        use gopimi_mailgun::{
+            MailgunConfig, MailgunWebhooks, Region, StoreReplayGuard, StoredMessages,
+            WebhookVerifier,
+        };
+        let verifier = WebhookVerifier::new(
+            key.to_owned(),
+            state.clock().clone(),
+            Arc::new(StoreReplayGuard::new(state.store().clone())),
+        );
+        let mut hooks = MailgunWebhooks::new(verifier);
+        if let Some(api_key) = args.mailgun_api_key.as_deref().filter(|k| !k.is_empty()) {
+            let mut cfg = MailgunConfig::new(api_key.to_owned(), key.to_owned());
+            if let Some(base) = args.mailgun_api_base.as_deref().filter(|b| !b.is_empty()) {
+                cfg = cfg.with_region(Region::parse(base));
+            }
+            hooks = hooks.with_storage(StoredMessages::new(&cfg)?);
+        }
+        return Ok(state.with_mailgun(hooks));
+    }
+    #[cfg(not(feature = "mailgun"))]
+    if signing.is_some() {
+        return Err(gopimi_core::Error::validation(
+            "mailgun_webhook_signing_key",
+            "this gopimi was built without the mailgun feature",
+        ));
+    }
+    Ok(state)
+}
+
 fn blobs_for(store: &StoreArgs, backend: backend::Backend) -> Arc<dyn BlobStore> {
     if backend == backend::Backend::Memory {
         Arc::new(MemoryBlobStore::new())
@@ -171,8 +208,9 @@ async fn serve(
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let opened = backend::open(&store_args.database_url).await?;
     let blobs = blobs_for(&store_args, opened.backend);
-    let config = http.http_config(&store_args);
+    let config = http.http_config();
     let state = AppState::new(helpdesk(&store_args, opened.store.clone(), blobs)?, config);
+    let state = with_providers(state, &store_args)?;
     let listener = tokio::net::TcpListener::bind(http.listen).await?;
     let addr = listener.local_addr()?;
 
@@ -259,6 +297,13 @@ fn print_banner(
             "set GOPIMI_INBOUND_SECRET to enable POST /api/v1/inbound/raw"
         }
     );
+    if store
+        .mailgun_webhook_signing_key
+        .as_deref()
+        .is_some_and(|k| !k.is_empty())
+    {
+        println!("  mailgun:   POST /api/v1/inbound/mailgun enabled (signed webhooks)");
+    }
     println!("  API docs:  {base}/openapi.json");
     println!();
     println!("Get a token:");

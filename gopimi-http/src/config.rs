@@ -99,7 +99,7 @@ pub struct HttpArgs {
 
 impl HttpArgs {
     /// The router's configuration.
-    pub fn http_config(&self, store: &StoreArgs) -> HttpConfig {
+    pub fn http_config(&self) -> HttpConfig {
         HttpConfig {
             inbound_secret: self.inbound_secret.clone().filter(|s| !s.is_empty()),
             rate_limit_per_minute: self.rate_limit_per_minute,
@@ -110,10 +110,6 @@ impl HttpArgs {
                 .map(|s| s.trim().to_owned())
                 .filter(|s| !s.is_empty())
                 .collect(),
-            mailgun_webhook_signing_key: store
-                .mailgun_webhook_signing_key
-                .clone()
-                .filter(|s| !s.is_empty()),
             ..HttpConfig::default()
         }
     }
@@ -138,8 +134,6 @@ pub struct HttpConfig {
     pub attachment_limit: usize,
     /// Largest raw inbound message.
     pub inbound_limit: usize,
-    /// Mailgun webhook signing key; `None` refuses the Mailgun routes.
-    pub mailgun_webhook_signing_key: Option<String>,
 }
 
 /// 25 MB: the contract's attachment limit.
@@ -157,7 +151,6 @@ impl Default for HttpConfig {
             attachment_limit: ATTACHMENT_LIMIT,
             // A message with a 25 MB attachment is about a third larger in base64.
             inbound_limit: 40 * 1024 * 1024,
-            mailgun_webhook_signing_key: None,
         }
     }
 }

@@ -19,6 +19,8 @@ struct Inner {
     helpdesk: Helpdesk,
     config: HttpConfig,
     limiter: Arc<dyn RateLimiter>,
+    #[cfg(feature = "mailgun")]
+    mailgun: Option<gopimi_mailgun::MailgunWebhooks>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -46,8 +48,33 @@ impl AppState {
                 helpdesk,
                 config,
                 limiter,
+                #[cfg(feature = "mailgun")]
+                mailgun: None,
             }),
         }
+    }
+
+    /// Accepts Mailgun's webhooks through `hooks` (`/inbound/mailgun`).
+    #[cfg(feature = "mailgun")]
+    pub fn with_mailgun(self, hooks: gopimi_mailgun::MailgunWebhooks) -> Self {
+        let inner = Arc::try_unwrap(self.inner).unwrap_or_else(|shared| Inner {
+            helpdesk: shared.helpdesk.clone(),
+            config: shared.config.clone(),
+            limiter: shared.limiter.clone(),
+            mailgun: shared.mailgun.clone(),
+        });
+        AppState {
+            inner: Arc::new(Inner {
+                mailgun: Some(hooks),
+                ..inner
+            }),
+        }
+    }
+
+    /// Mailgun's webhooks, when configured.
+    #[cfg(feature = "mailgun")]
+    pub fn mailgun(&self) -> Option<&gopimi_mailgun::MailgunWebhooks> {
+        self.inner.mailgun.as_ref()
     }
 
     /// The helpdesk.

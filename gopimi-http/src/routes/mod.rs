@@ -12,6 +12,8 @@ pub mod conversations;
 pub mod email;
 pub mod health;
 pub mod inbound;
+#[cfg(feature = "mailgun")]
+pub mod mailgun;
 pub mod messages;
 pub mod notifications;
 pub mod openapi;
@@ -53,10 +55,12 @@ pub fn api(state: &AppState) -> OpenApiRouter<AppState> {
 }
 
 fn inbound_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+    let r = OpenApiRouter::new()
         .routes(routes!(inbound::post_raw))
-        .routes(routes!(inbound::get_status))
-        .layer(DefaultBodyLimit::max(inbound::raw_limit()))
+        .routes(routes!(inbound::get_status));
+    #[cfg(feature = "mailgun")]
+    let r = r.routes(routes!(mailgun::inbound));
+    r.layer(DefaultBodyLimit::max(inbound::raw_limit()))
 }
 
 fn authenticated() -> OpenApiRouter<AppState> {

@@ -35,12 +35,21 @@ impl TestServer {
 
     /// A server with a configuration and plan limits of the test's choosing.
     pub async fn with_parts(config: HttpConfig, plans: PlanTable) -> TestServer {
+        Self::with_state(config, plans, |s| s).await
+    }
+
+    /// A server whose state the test adjusts (e.g. adding providers).
+    pub async fn with_state(
+        config: HttpConfig,
+        plans: PlanTable,
+        adjust: impl FnOnce(AppState) -> AppState,
+    ) -> TestServer {
         let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
         let helpdesk = Helpdesk::builder(store.clone())
             .blobs(Arc::new(MemoryBlobStore::new()))
             .plans(plans)
             .build();
-        let state = AppState::new(helpdesk, config);
+        let state = adjust(AppState::new(helpdesk, config));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
