@@ -73,7 +73,11 @@ fn limited(decision: &RateDecision) -> Response {
 }
 
 /// Authenticates the request and applies the per-token rate limit.
-pub async fn require_token(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn require_token(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let Some(token) = bearer(req.headers()) else {
         return ApiError::from(Error::Unauthenticated {
             reason: "missing bearer token (Authorization: Bearer <token>)".into(),
@@ -131,11 +135,20 @@ mod tests {
     fn reads_bearer_tokens_only() {
         let mut h = HeaderMap::new();
         assert_eq!(bearer(&h), None);
-        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer gpm_abc"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer gpm_abc"),
+        );
         assert_eq!(bearer(&h), Some("gpm_abc"));
-        h.insert(header::AUTHORIZATION, HeaderValue::from_static("bearer  gpm_abc "));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("bearer  gpm_abc "),
+        );
         assert_eq!(bearer(&h), Some("gpm_abc"));
-        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic dXNlcjpwYXNz"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Basic dXNlcjpwYXNz"),
+        );
         assert_eq!(bearer(&h), None);
         h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer "));
         assert_eq!(bearer(&h), None);

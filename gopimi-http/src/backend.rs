@@ -96,8 +96,14 @@ mod tests {
 
     #[test]
     fn schemes_pick_backends() {
-        assert_eq!(Backend::of("sqlite://./data/gopimi.db").ok(), Some(Backend::Sqlite));
-        assert_eq!(Backend::of("postgresql://u@h/db").ok(), Some(Backend::Postgres));
+        assert_eq!(
+            Backend::of("sqlite://./data/gopimi.db").ok(),
+            Some(Backend::Sqlite)
+        );
+        assert_eq!(
+            Backend::of("postgresql://u@h/db").ok(),
+            Some(Backend::Postgres)
+        );
         assert_eq!(Backend::of("mariadb://u@h/db").ok(), Some(Backend::MySql));
         assert_eq!(Backend::of("sled://./data/sled").ok(), Some(Backend::Sled));
         assert_eq!(Backend::of("memory://").ok(), Some(Backend::Memory));

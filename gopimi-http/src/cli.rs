@@ -151,7 +151,11 @@ fn helpdesk(
     let mut b = Helpdesk::builder(store)
         .blobs(blobs)
         .default_plan(args.default_plan.parse()?);
-    if let Some(d) = args.platform_domain.as_deref().filter(|d| !d.trim().is_empty()) {
+    if let Some(d) = args
+        .platform_domain
+        .as_deref()
+        .filter(|d| !d.trim().is_empty())
+    {
         b = b.platform_domain(d);
     }
     Ok(b.build())
@@ -256,7 +260,10 @@ async fn worker(
 }
 
 fn start_workers(workers: &mut Workers, state: &AppState) {
-    workers.spawn_jobs(Arc::new(crate::jobs::runner(state)), Duration::from_millis(500));
+    workers.spawn_jobs(
+        Arc::new(crate::jobs::runner(state)),
+        Duration::from_millis(500),
+    );
 }
 
 /// A database URL without its password, for printing.
@@ -284,14 +291,25 @@ fn print_banner(
     } else {
         println!("  blobs:     {}", store.blob_dir().display());
     }
-    println!("  outbox:    {} (outbound mail as .eml files)", store.outbox_dir.display());
+    println!(
+        "  outbox:    {} (outbound mail as .eml files)",
+        store.outbox_dir.display()
+    );
     println!(
         "  workers:   {}",
-        if http.no_workers { "off (run `gopimi worker`)" } else { "on" }
+        if http.no_workers {
+            "off (run `gopimi worker`)"
+        } else {
+            "on"
+        }
     );
     println!(
         "  inbound:   {}",
-        if http.inbound_secret.as_deref().is_some_and(|s| !s.is_empty()) {
+        if http
+            .inbound_secret
+            .as_deref()
+            .is_some_and(|s| !s.is_empty())
+        {
             "POST /api/v1/inbound/raw enabled (GOPIMI_INBOUND_SECRET)"
         } else {
             "set GOPIMI_INBOUND_SECRET to enable POST /api/v1/inbound/raw"

@@ -13,7 +13,11 @@ use std::time::Duration;
 pub struct StoreArgs {
     /// Database URL: `sqlite://PATH`, `postgres://...`, `mysql://...`, `sled://PATH`, or
     /// `memory://` (nothing kept; for tests and demos).
-    #[arg(long, env = "GOPIMI_DATABASE_URL", default_value = "sqlite://./data/gopimi.db")]
+    #[arg(
+        long,
+        env = "GOPIMI_DATABASE_URL",
+        default_value = "sqlite://./data/gopimi.db"
+    )]
     pub database_url: String,
 
     /// Folder for local data: attachment and raw-mail blobs live in `<data-dir>/blobs`.

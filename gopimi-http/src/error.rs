@@ -141,7 +141,10 @@ impl ApiError {
                     (
                         "rate-limited",
                         "Too many requests",
-                        format!("rate limit reached; retry after {} s", (*retry_after_secs).max(1)),
+                        format!(
+                            "rate limit reached; retry after {} s",
+                            (*retry_after_secs).max(1)
+                        ),
                     )
                 }
                 Error::Unauthenticated { reason } => {
@@ -169,9 +172,11 @@ impl ApiError {
                     format!("invalid fields: {}", fields.join(", ")),
                 )
             }
-            ApiError::UnsupportedMediaType(d) => {
-                ("unsupported-media-type", "Unsupported media type", d.clone())
-            }
+            ApiError::UnsupportedMediaType(d) => (
+                "unsupported-media-type",
+                "Unsupported media type",
+                d.clone(),
+            ),
             ApiError::PayloadTooLarge(d) => ("payload-too-large", "Payload too large", d.clone()),
             ApiError::NoRoute => (
                 "no-route",
@@ -211,7 +216,11 @@ impl IntoResponse for ApiError {
 }
 
 /// Builds a problem+json response.
-pub fn problem_response(status: StatusCode, problem: &Problem, retry_after: Option<u64>) -> Response {
+pub fn problem_response(
+    status: StatusCode,
+    problem: &Problem,
+    retry_after: Option<u64>,
+) -> Response {
     let body = serde_json::to_vec(problem).unwrap_or_else(|_| b"{}".to_vec());
     let mut res = (status, body).into_response();
     res.headers_mut()
@@ -241,15 +250,26 @@ mod tests {
                 },
                 429,
             ),
-            (Error::RateLimited { retry_after_secs: 7 }, 429),
+            (
+                Error::RateLimited {
+                    retry_after_secs: 7,
+                },
+                429,
+            ),
             (
                 Error::Unauthenticated {
                     reason: "no token".into(),
                 },
                 401,
             ),
-            (Error::unavailable("database", std::io::Error::other("down")), 503),
-            (Error::internal("boom", std::io::Error::other("secret path /x")), 500),
+            (
+                Error::unavailable("database", std::io::Error::other("down")),
+                503,
+            ),
+            (
+                Error::internal("boom", std::io::Error::other("secret path /x")),
+                500,
+            ),
         ];
         for (e, status) in cases {
             assert_eq!(ApiError::from(e).status().as_u16(), status);
@@ -258,7 +278,10 @@ mod tests {
 
     #[test]
     fn internal_errors_do_not_leak_their_source() {
-        let e = ApiError::from(Error::internal("db row", std::io::Error::other("/var/secret")));
+        let e = ApiError::from(Error::internal(
+            "db row",
+            std::io::Error::other("/var/secret"),
+        ));
         let (p, _) = e.problem();
         assert!(!p.detail.contains("secret"));
         assert!(!p.detail.contains("db row"));

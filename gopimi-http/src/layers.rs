@@ -37,17 +37,23 @@ pub fn wrap(router: Router, cors_origins: &[String]) -> Router {
         })
         .on_request(())
         .on_response(|res: &Response<_>, latency: Duration, _span: &Span| {
-            tracing::info!(status = res.status().as_u16(), latency_ms = latency.as_millis() as u64, "response");
+            tracing::info!(
+                status = res.status().as_u16(),
+                latency_ms = latency.as_millis() as u64,
+                "response"
+            );
         })
         .on_failure(());
 
     let mut router = router
-        .layer(CatchPanicLayer::custom(|_panic: Box<dyn std::any::Any + Send>| {
-            tracing::error!("a handler panicked");
-            axum::response::IntoResponse::into_response(ApiError::from(
-                gopimi_core::Error::internal_msg("handler panicked"),
-            ))
-        }))
+        .layer(CatchPanicLayer::custom(
+            |_panic: Box<dyn std::any::Any + Send>| {
+                tracing::error!("a handler panicked");
+                axum::response::IntoResponse::into_response(ApiError::from(
+                    gopimi_core::Error::internal_msg("handler panicked"),
+                ))
+            },
+        ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(trace)
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid));

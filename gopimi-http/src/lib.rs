@@ -25,9 +25,9 @@
 
 pub mod auth;
 pub mod backend;
+pub mod cli;
 pub mod config;
 pub mod error;
-pub mod cli;
 pub mod extract;
 pub mod jobs;
 pub mod layers;

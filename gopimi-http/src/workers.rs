@@ -144,7 +144,10 @@ mod tests {
         workers.spawn_jobs(Arc::new(runner), Duration::from_millis(10));
         let mut left = u64::MAX;
         for _ in 0..500 {
-            left = store.count(&Query::new(Kind::Job, None)).await.expect("count");
+            left = store
+                .count(&Query::new(Kind::Job, None))
+                .await
+                .expect("count");
             if left == 0 {
                 break;
             }

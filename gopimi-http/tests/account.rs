@@ -16,7 +16,10 @@ async fn register_login_me_and_logout() {
     let (status, me) = s.call(&ada, Method::GET, "/me", None).await;
     assert_eq!(status, 200);
     assert_eq!(me["email"], "ada@example.com");
-    assert!(me.get("password_hash").is_none(), "never shows the hash: {me}");
+    assert!(
+        me.get("password_hash").is_none(),
+        "never shows the hash: {me}"
+    );
 
     let (status, body) = json(
         s.req(Method::POST, "/auth/login")
@@ -51,26 +54,54 @@ async fn bad_input_is_named_field_by_field() {
             .send()
     };
     let (status, body) = json(
-        post(r#"{"name":"A","email":"not-an-address","password":"correct horse battery"}"#, "application/json")
-            .await
-            .expect("send"),
+        post(
+            r#"{"name":"A","email":"not-an-address","password":"correct horse battery"}"#,
+            "application/json",
+        )
+        .await
+        .expect("send"),
     )
     .await;
     assert_eq!(status, 422);
     assert!(body["errors"]["email"].is_array(), "{body}");
     let (status, body) = json(
-        post(r#"{"name":"A","email":"a@b.test","password":"short"}"#, "application/json")
+        post(
+            r#"{"name":"A","email":"a@b.test","password":"short"}"#,
+            "application/json",
+        )
+        .await
+        .expect("send"),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(body["errors"]["password"].is_array(), "{body}");
+    let (status, body) = json(
+        post(r#"{"name":"A","email":"a@b.test"}"#, "application/json")
             .await
             .expect("send"),
     )
     .await;
     assert_eq!(status, 422);
-    assert!(body["errors"]["password"].is_array(), "{body}");
-    let (status, body) = json(post(r#"{"name":"A","email":"a@b.test"}"#, "application/json").await.expect("send")).await;
-    assert_eq!(status, 422);
-    assert!(body["errors"]["password"].is_array(), "missing field named: {body}");
-    assert_eq!(post("{\"name\":", "application/json").await.expect("send").status().as_u16(), 400);
-    assert_eq!(post("{}", "text/plain").await.expect("send").status().as_u16(), 415);
+    assert!(
+        body["errors"]["password"].is_array(),
+        "missing field named: {body}"
+    );
+    assert_eq!(
+        post("{\"name\":", "application/json")
+            .await
+            .expect("send")
+            .status()
+            .as_u16(),
+        400
+    );
+    assert_eq!(
+        post("{}", "text/plain")
+            .await
+            .expect("send")
+            .status()
+            .as_u16(),
+        415
+    );
     s.stop().await;
 }
 
@@ -111,7 +142,12 @@ async fn profile_password_tokens_export_and_account_deletion() {
 
     // Personal tokens: shown once, listed without secrets, revocable.
     let (status, tok) = s
-        .call(&ada, Method::POST, "/me/tokens", Some(json!({"name": "ci"})))
+        .call(
+            &ada,
+            Method::POST,
+            "/me/tokens",
+            Some(json!({"name": "ci"})),
+        )
         .await;
     assert_eq!(status, 201, "{tok}");
     let secret = tok["token_secret"].as_str().expect("secret").to_owned();
@@ -122,10 +158,18 @@ async fn profile_password_tokens_export_and_account_deletion() {
     assert_eq!(s.call(&pat, Method::GET, "/me", None).await.0, 200);
     let (_, list) = s.call(&ada, Method::GET, "/me/tokens", None).await;
     assert_eq!(list["meta"]["total"], 1);
-    assert!(!list.to_string().contains(&secret), "secrets are never listed");
+    assert!(
+        !list.to_string().contains(&secret),
+        "secrets are never listed"
+    );
     assert!(!list.to_string().contains("token_hash"));
     let id = tok["id"].as_str().expect("id");
-    assert_eq!(s.call(&ada, Method::DELETE, &format!("/me/tokens/{id}"), None).await.0, 204);
+    assert_eq!(
+        s.call(&ada, Method::DELETE, &format!("/me/tokens/{id}"), None)
+            .await
+            .0,
+        204
+    );
     assert_eq!(s.call(&pat, Method::GET, "/me", None).await.0, 401);
     let (status, _) = s
         .call(&ada, Method::POST, "/me/tokens", Some(json!({"name": ""})))
@@ -134,7 +178,12 @@ async fn profile_password_tokens_export_and_account_deletion() {
 
     // Password change keeps this token and needs the current password.
     let (status, body) = s
-        .call(&ada, Method::PUT, "/me/password", Some(json!({"current_password": "nope nope", "password": "a new long password"})))
+        .call(
+            &ada,
+            Method::PUT,
+            "/me/password",
+            Some(json!({"current_password": "nope nope", "password": "a new long password"})),
+        )
         .await;
     assert_eq!(status, 422);
     assert!(body["errors"]["current_password"].is_array(), "{body}");
@@ -147,7 +196,10 @@ async fn profile_password_tokens_export_and_account_deletion() {
     let (status, export) = s.call(&ada, Method::GET, "/me/export", None).await;
     assert_eq!(status, 200);
     assert!(export.to_string().contains("ada@example.com"));
-    assert!(!export.to_string().contains("argon2"), "no password hash in the export");
+    assert!(
+        !export.to_string().contains("argon2"),
+        "no password hash in the export"
+    );
 
     assert_eq!(s.call(&ada, Method::DELETE, "/me", None).await.0, 204);
     assert_eq!(s.call(&ada, Method::GET, "/me", None).await.0, 401);
@@ -186,12 +238,23 @@ async fn tokens_are_rate_limited_with_headers() {
     .await;
     let ada = s.register("ada@example.com").await;
     for left in (0..3).rev() {
-        let res = s.as_user(&ada, Method::GET, "/me").send().await.expect("send");
+        let res = s
+            .as_user(&ada, Method::GET, "/me")
+            .send()
+            .await
+            .expect("send");
         assert_eq!(res.status().as_u16(), 200);
         assert_eq!(res.headers()["ratelimit-limit"], "3");
-        assert_eq!(res.headers()["ratelimit-remaining"], left.to_string().as_str());
+        assert_eq!(
+            res.headers()["ratelimit-remaining"],
+            left.to_string().as_str()
+        );
     }
-    let res = s.as_user(&ada, Method::GET, "/me").send().await.expect("send");
+    let res = s
+        .as_user(&ada, Method::GET, "/me")
+        .send()
+        .await
+        .expect("send");
     assert_eq!(res.status().as_u16(), 429);
     let retry: u64 = res.headers()["retry-after"]
         .to_str()

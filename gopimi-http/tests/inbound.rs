@@ -48,7 +48,12 @@ async fn raw_mail_is_accepted_once_durable_and_its_status_is_readable() {
         format!("/inbound/{}", uuid::Uuid::now_v7()),
         "/inbound/not-an-id".to_owned(),
     ] {
-        let res = s.req(Method::GET, &path).bearer_auth("s3cret").send().await.expect("send");
+        let res = s
+            .req(Method::GET, &path)
+            .bearer_auth("s3cret")
+            .send()
+            .await
+            .expect("send");
         assert_eq!(res.status().as_u16(), 404);
     }
     s.stop().await;
@@ -87,14 +92,44 @@ async fn the_inbound_secret_content_type_and_recipient_are_checked() {
         r.send()
     };
     let q = "?recipient=support@acme.test";
-    assert_eq!(post(None, "message/rfc822", q).await.expect("send").status().as_u16(), 401);
-    assert_eq!(post(Some("wrong"), "message/rfc822", q).await.expect("send").status().as_u16(), 401);
-    assert_eq!(post(Some("s3cret"), "text/plain", q).await.expect("send").status().as_u16(), 415);
-    let (status, body) = json(post(Some("s3cret"), "message/rfc822", "").await.expect("send")).await;
+    assert_eq!(
+        post(None, "message/rfc822", q)
+            .await
+            .expect("send")
+            .status()
+            .as_u16(),
+        401
+    );
+    assert_eq!(
+        post(Some("wrong"), "message/rfc822", q)
+            .await
+            .expect("send")
+            .status()
+            .as_u16(),
+        401
+    );
+    assert_eq!(
+        post(Some("s3cret"), "text/plain", q)
+            .await
+            .expect("send")
+            .status()
+            .as_u16(),
+        415
+    );
+    let (status, body) = json(
+        post(Some("s3cret"), "message/rfc822", "")
+            .await
+            .expect("send"),
+    )
+    .await;
     assert_eq!(status, 422);
     assert!(body["errors"]["recipient"].is_array(), "{body}");
 
-    let res = s.req(Method::GET, &format!("/inbound/{}", uuid::Uuid::now_v7())).send().await.expect("send");
+    let res = s
+        .req(Method::GET, &format!("/inbound/{}", uuid::Uuid::now_v7()))
+        .send()
+        .await
+        .expect("send");
     assert_eq!(res.status().as_u16(), 401);
     s.stop().await;
 }

@@ -112,7 +112,11 @@ async fn bad_signatures_and_unusable_payloads_are_refused() {
     let sig = sign(KEY, &ts, &token);
     let res = s
         .req(Method::POST, "/inbound/mailgun")
-        .form(&[("timestamp", ts.as_str()), ("token", token.as_str()), ("signature", sig.as_str())])
+        .form(&[
+            ("timestamp", ts.as_str()),
+            ("token", token.as_str()),
+            ("signature", sig.as_str()),
+        ])
         .send()
         .await
         .expect("send");

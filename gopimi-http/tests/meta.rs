@@ -19,7 +19,11 @@ async fn health_reports_the_store() {
 #[tokio::test]
 async fn unknown_routes_are_problems_and_carry_a_request_id() {
     let s = TestServer::start().await;
-    let res = s.req(Method::GET, "/no/such/route").send().await.expect("send");
+    let res = s
+        .req(Method::GET, "/no/such/route")
+        .send()
+        .await
+        .expect("send");
     assert_eq!(res.status().as_u16(), 404);
     assert_eq!(
         res.headers()["content-type"].to_str().expect("ct"),
@@ -44,7 +48,13 @@ async fn unknown_routes_are_problems_and_carry_a_request_id() {
 #[tokio::test]
 async fn openapi_document_is_3_1_and_lists_itself() {
     let s = TestServer::start().await;
-    let (status, doc) = json(s.req(Method::GET, "/openapi.json").send().await.expect("send")).await;
+    let (status, doc) = json(
+        s.req(Method::GET, "/openapi.json")
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
     assert_eq!(status, 200);
     assert!(doc["openapi"].as_str().expect("version").starts_with("3.1"));
     assert!(doc["paths"]["/api/v1/openapi.json"]["get"].is_object());

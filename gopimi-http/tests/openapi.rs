@@ -45,8 +45,14 @@ const CONTRACT: &[(&str, &str)] = &[
     ("post", "/workspaces/{ws}/tickets/bulk"),
     ("get", "/workspaces/{ws}/tickets/{id}/messages"),
     ("post", "/workspaces/{ws}/tickets/{id}/messages"),
-    ("patch", "/workspaces/{ws}/tickets/{id}/messages/{message_id}"),
-    ("delete", "/workspaces/{ws}/tickets/{id}/messages/{message_id}"),
+    (
+        "patch",
+        "/workspaces/{ws}/tickets/{id}/messages/{message_id}",
+    ),
+    (
+        "delete",
+        "/workspaces/{ws}/tickets/{id}/messages/{message_id}",
+    ),
     ("get", "/workspaces/{ws}/tickets/{id}/activities"),
     ("put", "/workspaces/{ws}/tickets/{id}/tags"),
     ("get", "/workspaces/{ws}/conversations"),
@@ -118,7 +124,13 @@ const CONTRACT: &[(&str, &str)] = &[
 ];
 
 async fn document(s: &TestServer) -> serde_json::Value {
-    let (status, doc) = json(s.req(Method::GET, "/openapi.json").send().await.expect("send")).await;
+    let (status, doc) = json(
+        s.req(Method::GET, "/openapi.json")
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
     assert_eq!(status, 200);
     doc
 }
@@ -202,9 +214,17 @@ async fn every_route_group_is_rate_limited() {
         let user = s.register(&format!("user{i}@example.com")).await;
         let ws = s.workspace(&user, "Acme").await;
         let path = group.replace("{ws}", &ws);
-        let first = s.as_user(&user, Method::GET, &path).send().await.expect("send");
+        let first = s
+            .as_user(&user, Method::GET, &path)
+            .send()
+            .await
+            .expect("send");
         assert_eq!(first.status().as_u16(), 200, "{group}");
-        let second = s.as_user(&user, Method::GET, &path).send().await.expect("send");
+        let second = s
+            .as_user(&user, Method::GET, &path)
+            .send()
+            .await
+            .expect("send");
         assert_eq!(second.status().as_u16(), 429, "{group}");
         assert!(second.headers().contains_key("retry-after"), "{group}");
     }

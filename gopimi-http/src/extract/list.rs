@@ -257,8 +257,10 @@ mod tests {
     fn parses_defaults_and_bounds() {
         let q = ListQuery::parse(None).expect("empty");
         assert_eq!((q.page, q.per_page), (1, 25));
-        let q = ListQuery::parse(Some("page=3&per_page=10&sort=-created_at,number&with=contact,tags"))
-            .expect("full");
+        let q = ListQuery::parse(Some(
+            "page=3&per_page=10&sort=-created_at,number&with=contact,tags",
+        ))
+        .expect("full");
         assert_eq!(q.offset(), 20);
         assert_eq!(
             q.sort,
@@ -282,9 +284,11 @@ mod tests {
         let from = q.time("date_from", false).expect("from").expect("some");
         let to = q.time("date_to", true).expect("to").expect("some");
         assert!(to > from);
-        assert!(ListQuery::parse(Some("date_to=yesterday"))
-            .expect("q")
-            .time("date_to", true)
-            .is_err());
+        assert!(
+            ListQuery::parse(Some("date_to=yesterday"))
+                .expect("q")
+                .time("date_to", true)
+                .is_err()
+        );
     }
 }

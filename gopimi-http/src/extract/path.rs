@@ -43,10 +43,9 @@ where
         let de = serde_urlencoded_de(raw);
         match de {
             Ok(v) => Ok(Query(v)),
-            Err((field, message)) => Err(ApiError::Fields(BTreeMap::from([(
-                field,
-                vec![message],
-            )]))),
+            Err((field, message)) => {
+                Err(ApiError::Fields(BTreeMap::from([(field, vec![message])])))
+            }
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::auth::Auth;
 use crate::error::ApiResult;
-use crate::extract::{Json, Path, Paged};
+use crate::extract::{Json, Paged, Path};
 use crate::state::AppState;
 use crate::views::{self, IssuedTokenView, TokenView, UserView};
 use axum::extract::State;
@@ -177,7 +177,9 @@ pub async fn list_tokens(
     auth: Auth,
 ) -> ApiResult<Json<Paged<TokenView>>> {
     let tokens = state.helpdesk().list_tokens(auth.user.id).await?;
-    Ok(Json(views::all(tokens.into_iter().map(Into::into).collect())))
+    Ok(Json(views::all(
+        tokens.into_iter().map(Into::into).collect(),
+    )))
 }
 
 /// `POST /me/tokens`.

@@ -4,7 +4,7 @@
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::json::body_bytes;
-use crate::extract::{Json, Path, Paged, QueryPairs};
+use crate::extract::{Json, Paged, Path, QueryPairs};
 use crate::routes::tickets::BulkView;
 use crate::state::AppState;
 use crate::views::{all, paged};

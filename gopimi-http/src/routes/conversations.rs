@@ -3,7 +3,7 @@
 
 use crate::auth::Auth;
 use crate::error::ApiResult;
-use crate::extract::{Json, Path, Paged, QueryPairs};
+use crate::extract::{Json, Paged, Path, QueryPairs};
 use crate::routes::tickets::{BulkView, Deleted, TagsBody};
 use crate::routes::workspaces::page_of;
 use crate::state::AppState;
@@ -44,9 +44,9 @@ macro_rules! list_route {
     ($name:ident, $path:literal, $call:ident, $doc:literal) => {
         #[doc = $doc]
         #[utoipa::path(get, path = $path, tag = "conversations", security(("bearer" = [])),
-            params(("ws" = Uuid, Path)),
-            responses((status = 200, description = "a page of conversations"),
-                (status = 422, body = crate::error::Problem)))]
+                            params(("ws" = Uuid, Path)),
+                            responses((status = 200, description = "a page of conversations"),
+                                (status = 422, body = crate::error::Problem)))]
         pub async fn $name(
             State(state): State<AppState>,
             auth: Auth,
@@ -139,9 +139,9 @@ macro_rules! flag_route {
     ($name:ident, $method:ident, $path:literal, $call:ident, $value:literal, $doc:literal) => {
         #[doc = $doc]
         #[utoipa::path($method, path = $path, tag = "conversations", security(("bearer" = [])),
-            params(("ws" = Uuid, Path), ("id" = Uuid, Path)),
-            responses((status = 200, description = "the conversation"),
-                (status = 404, body = crate::error::Problem)))]
+                                    params(("ws" = Uuid, Path), ("id" = Uuid, Path)),
+                                    responses((status = 200, description = "the conversation"),
+                                        (status = 404, body = crate::error::Problem)))]
         pub async fn $name(
             State(state): State<AppState>,
             auth: Auth,

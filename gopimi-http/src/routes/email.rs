@@ -3,7 +3,7 @@
 
 use crate::auth::Auth;
 use crate::error::ApiResult;
-use crate::extract::{Json, Path, Paged, QueryPairs};
+use crate::extract::{Json, Paged, Path, QueryPairs};
 use crate::routes::workspaces::page_of;
 use crate::state::AppState;
 use crate::views::{all, paged};
@@ -165,7 +165,11 @@ pub async fn create_domain(
 ) -> ApiResult<(StatusCode, Json<Domain>)> {
     let d = state
         .helpdesk()
-        .create_domain(&auth.caller(), WorkspaceId(ws), NewDomain { name: body.name })
+        .create_domain(
+            &auth.caller(),
+            WorkspaceId(ws),
+            NewDomain { name: body.name },
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(d)))
 }

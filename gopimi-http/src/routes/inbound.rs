@@ -7,8 +7,8 @@
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
 use crate::extract::json::body_bytes;
-use crate::state::AppState;
 use crate::extract::{Path, Query};
+use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use gopimi_core::ids::InboundId;
@@ -93,7 +93,10 @@ fn check_secret(state: &AppState, headers: &HeaderMap) -> Result<()> {
         .ok_or_else(|| unauth("missing bearer inbound secret"))?;
     let a = Sha256::digest(presented.trim().as_bytes());
     let b = Sha256::digest(secret.as_bytes());
-    let diff = a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    let diff = a
+        .iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y));
     if diff == 0 {
         Ok(())
     } else {

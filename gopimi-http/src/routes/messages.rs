@@ -3,7 +3,7 @@
 
 use crate::auth::Auth;
 use crate::error::ApiResult;
-use crate::extract::{Json, Path, Paged, QueryPairs};
+use crate::extract::{Json, Paged, Path, QueryPairs};
 use crate::routes::workspaces::page_of;
 use crate::state::AppState;
 use crate::views::paged;

@@ -40,10 +40,7 @@ pub fn api(state: &AppState) -> OpenApiRouter<AppState> {
                 .routes(routes!(account::login))
                 .route_layer(from_fn_with_state(state.clone(), auth::limit_by_address)),
         )
-        .merge(
-            authenticated()
-                .route_layer(from_fn_with_state(state.clone(), auth::require_token)),
-        )
+        .merge(authenticated().route_layer(from_fn_with_state(state.clone(), auth::require_token)))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(attachments::upload))
@@ -75,10 +72,17 @@ fn authenticated() -> OpenApiRouter<AppState> {
         .routes(routes!(account::revoke_token))
         // workspaces and members
         .routes(routes!(workspaces::list, workspaces::create))
-        .routes(routes!(workspaces::get, workspaces::update, workspaces::delete))
+        .routes(routes!(
+            workspaces::get,
+            workspaces::update,
+            workspaces::delete
+        ))
         .routes(routes!(workspaces::usage))
         .routes(routes!(workspaces::list_members, workspaces::add_member))
-        .routes(routes!(workspaces::update_member, workspaces::remove_member))
+        .routes(routes!(
+            workspaces::update_member,
+            workspaces::remove_member
+        ))
         // tickets
         .routes(routes!(tickets::list, tickets::create))
         .routes(routes!(tickets::trash))
@@ -104,10 +108,16 @@ fn authenticated() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(conversations::restore))
         .routes(routes!(conversations::delete_permanently))
-        .routes(routes!(conversations::mark_spam, conversations::unmark_spam))
+        .routes(routes!(
+            conversations::mark_spam,
+            conversations::unmark_spam
+        ))
         .routes(routes!(conversations::set_tags))
         .routes(routes!(conversations::activities))
-        .routes(routes!(messages::list_conversation, messages::post_conversation))
+        .routes(routes!(
+            messages::list_conversation,
+            messages::post_conversation
+        ))
         .routes(routes!(
             messages::patch_conversation,
             messages::delete_conversation

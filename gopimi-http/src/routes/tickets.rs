@@ -3,17 +3,19 @@
 
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Path, Paged, QueryPairs};
+use crate::extract::{Json, Paged, Path, QueryPairs};
+use crate::routes::workspaces::page_of;
 use crate::state::AppState;
 use crate::views::paged;
-use crate::routes::workspaces::page_of;
 use axum::extract::State;
 use axum::http::StatusCode;
 use gopimi_core::ids::{TagId, TicketId, WorkspaceId};
 use gopimi_core::model::{Activity, Contact, Tag, Ticket};
 use gopimi_core::service::ticket_list::Embed;
 use gopimi_core::service::tickets::AgentSummary;
-use gopimi_core::service::{BulkReport, BulkRequest, NewTicket, Page, TicketPatch, TicketQuery, TicketView};
+use gopimi_core::service::{
+    BulkReport, BulkRequest, NewTicket, Page, TicketPatch, TicketQuery, TicketView,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -283,7 +285,9 @@ pub async fn get(
         .helpdesk()
         .embed_tickets(&auth.caller(), WorkspaceId(ws), vec![t], with)
         .await?;
-    let view = views.pop().ok_or_else(|| gopimi_core::Error::not_found("ticket"))?;
+    let view = views
+        .pop()
+        .ok_or_else(|| gopimi_core::Error::not_found("ticket"))?;
     Ok(Json(view.into()))
 }
 

@@ -70,7 +70,8 @@ impl TestServer {
 
     /// A request to a path under `/api/v1`.
     pub fn req(&self, method: Method, path: &str) -> RequestBuilder {
-        self.client.request(method, format!("{}{}", self.base, path))
+        self.client
+            .request(method, format!("{}{}", self.base, path))
     }
 
     /// Stops the server and waits for requests in flight.
@@ -88,7 +89,10 @@ impl TestServer {
 pub async fn json(res: Response) -> (u16, Value) {
     let status = res.status().as_u16();
     let bytes = res.bytes().await.expect("body");
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 /// A registered user with a token.
