@@ -41,6 +41,16 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Store a raw email (.eml) as if it had arrived for RECIPIENT; a running server or
     /// `gopimi worker` processes it.
     Ingest {
@@ -54,6 +64,45 @@ enum Command {
         /// The envelope sender, if known.
         #[arg(long)]
         sender: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a user and print its id and a session token.
+    Create {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The sign-in address.
+        #[arg(long)]
+        email: String,
+        /// The display name.
+        #[arg(long)]
+        name: String,
+        /// The password (at least 8 characters); prefer `--password-stdin` or the environment.
+        #[arg(long, env = "GOPIMI_USER_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create a personal access token for a user and print it (shown once).
+    Create {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The user's address.
+        #[arg(long)]
+        email: String,
+        /// What the token is for.
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// When it stops working (RFC 3339).
+        #[arg(long)]
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
     },
 }
 
@@ -92,6 +141,53 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync
             let opened = backend::open(&store.database_url).await?;
             opened.store.flush().await?;
             println!("database {} is up to date", redact(&store.database_url));
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    store,
+                    email,
+                    name,
+                    password,
+                    password_stdin,
+                },
+        } => {
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                line.trim_end_matches(['\r', '\n']).to_owned()
+            } else {
+                password.ok_or("give --password, GOPIMI_USER_PASSWORD or --password-stdin")?
+            };
+            let (desk, opened) = open_helpdesk(&store).await?;
+            let (user, token) = desk
+                .register(gopimi_core::service::Registration::new(
+                    name, email, password,
+                ))
+                .await?;
+            opened.store.flush().await?;
+            println!("user  {}", user.id);
+            println!("token {}", token.secret);
+            Ok(())
+        }
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    store,
+                    email,
+                    name,
+                    expires_at,
+                },
+        } => {
+            let (desk, opened) = open_helpdesk(&store).await?;
+            let user = desk
+                .user_by_email(&email)
+                .await?
+                .ok_or_else(|| format!("no user with the address {email}"))?;
+            let token = desk.create_token(user.id, &name, expires_at).await?;
+            opened.store.flush().await?;
+            println!("{}", token.secret);
             Ok(())
         }
         Command::Ingest {
@@ -159,6 +255,14 @@ fn helpdesk(
         b = b.platform_domain(d);
     }
     Ok(b.build())
+}
+
+async fn open_helpdesk(
+    args: &StoreArgs,
+) -> Result<(Helpdesk, backend::OpenedStore), Box<dyn std::error::Error + Send + Sync>> {
+    let opened = backend::open(&args.database_url).await?;
+    let blobs = blobs_for(args, opened.backend);
+    Ok((helpdesk(args, opened.store.clone(), blobs)?, opened))
 }
 
 /// Adds the mail providers the configuration names.
