@@ -349,7 +349,7 @@ impl Helpdesk {
         Ok(c)
     }
 
-    /// As [`Helpdesk::mutate_ticket`], for conversations.
+    /// As `mutate_ticket`, for conversations.
     pub(crate) async fn mutate_conversation<F>(
         &self,
         acc: &Access,
@@ -363,7 +363,7 @@ impl Helpdesk {
         with_retry(|| self.try_mutate_conversation(acc, id, actor, &f)).await
     }
 
-    /// One attempt of [`Helpdesk::mutate_conversation`].
+    /// One attempt of `mutate_conversation`.
     pub(crate) async fn try_mutate_conversation<F>(
         &self,
         acc: &Access,
@@ -495,6 +495,30 @@ impl Helpdesk {
                 .collect())
         })
         .await
+    }
+
+    /// Adds tags to a conversation, keeping the others.
+    pub async fn tag_conversation(
+        &self,
+        caller: &Caller,
+        workspace_id: WorkspaceId,
+        id: ConversationId,
+        tag_ids: &[TagId],
+    ) -> Result<Conversation> {
+        let acc = self.access(caller, workspace_id).await?;
+        self.retag_conversation(&acc, id, tag_ids, true).await
+    }
+
+    /// Removes tags from a conversation (tags it does not have are ignored).
+    pub async fn untag_conversation(
+        &self,
+        caller: &Caller,
+        workspace_id: WorkspaceId,
+        id: ConversationId,
+        tag_ids: &[TagId],
+    ) -> Result<Conversation> {
+        let acc = self.access(caller, workspace_id).await?;
+        self.retag_conversation(&acc, id, tag_ids, false).await
     }
 
     /// Adds (`add = true`) or removes tags on a conversation, keeping the others.

@@ -30,8 +30,8 @@ use crate::store::{Filter, Kind, Query, SortKey, StoreExt, Writes};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-/// The queue of the job that sends an outbound reply.
-pub const SEND_QUEUE: &str = "mail.send";
+/// The queue of the job that sends an outbound reply (the pipeline's constant).
+pub use crate::pipeline::SEND_QUEUE;
 /// Most To or CC recipients of a reply.
 pub const MAX_RECIPIENTS: usize = 50;
 /// Most attachments on one message.
@@ -194,13 +194,12 @@ impl Helpdesk {
                     ));
                 }
             }
-            let mut job = Job::new(
+            let job = crate::jobs::job(
                 SEND_QUEUE,
-                serde_json::json!({ "message_id": id }),
+                &serde_json::json!({ "message_id": id }),
+                Some(acc.ws().0),
                 now,
-                now,
-            );
-            job.workspace_id = Some(acc.ws().0);
+            )?;
             let delivery = DeliveryState {
                 status: DeliveryStatus::Queued,
                 reason: None,

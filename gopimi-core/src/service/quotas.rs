@@ -88,7 +88,7 @@ impl Helpdesk {
         self.check_quota_of(&acc.workspace, resource, adding).await
     }
 
-    /// [`Helpdesk::check_quota`] against a workspace row the caller just read.
+    /// `check_quota` against a workspace row the caller just read.
     pub(crate) async fn check_quota_of(
         &self,
         workspace: &Workspace,

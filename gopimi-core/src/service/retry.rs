@@ -11,9 +11,11 @@ use crate::store::Kind;
 use std::future::Future;
 use std::time::Duration;
 
-/// How many times a read-modify-write is attempted. Enough for a burst of writers on one row
-/// (every attempt has one winner), small enough that a livelock surfaces as an error.
-pub const MAX_ATTEMPTS: u32 = 24;
+/// How many times a read-modify-write is attempted. Every round of colliding writers has one
+/// winner, and the jittered pauses spread the losers out, so even a burst of a few dozen
+/// writers on one hot row (the workspace's ticket counter) drains well within this; a
+/// livelock still surfaces as an error instead of spinning forever.
+pub const MAX_ATTEMPTS: u32 = 64;
 
 /// Whether an error is a unique-key conflict, and on which key.
 pub fn unique_violation(err: &Error) -> Option<&str> {
@@ -60,10 +62,10 @@ where
     }
 }
 
-/// Full jitter over an exponentially growing window: 0.1 ms doubling up to about 25 ms.
+/// Full jitter over an exponentially growing window: 0.1 ms doubling up to about 50 ms.
 fn backoff(attempt: u32) -> Duration {
     use rand::Rng;
-    let window_us = 100u64 << attempt.min(8);
+    let window_us = 100u64 << attempt.min(9);
     let us = rand::rng().random_range(0..=window_us);
     Duration::from_micros(us)
 }

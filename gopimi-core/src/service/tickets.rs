@@ -1,7 +1,7 @@
 //! Tickets: creation (the one path for agents and for the email pipeline), reading, field
 //! changes, assignment and tags.
 //!
-//! Every change goes through [`Helpdesk::mutate_ticket`]: read the ticket, apply the change,
+//! Every change goes through `mutate_ticket`: read the ticket, apply the change,
 //! write the ticket at the version read together with one activity entry per changed field, and
 //! retry on a version conflict. Creation compare-and-sets the workspace's `ticket_counter` in
 //! the same batch as the ticket insert, so numbers are 1, 2, 3... per workspace with no gaps from
@@ -309,7 +309,7 @@ impl Helpdesk {
         with_retry(|| self.try_mutate_ticket(acc, id, actor, &f)).await
     }
 
-    /// One attempt of [`Helpdesk::mutate_ticket`], for callers that retry a larger step.
+    /// One attempt of `mutate_ticket`, for callers that retry a larger step.
     pub(crate) async fn try_mutate_ticket<F>(
         &self,
         acc: &Access,
