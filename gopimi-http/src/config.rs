@@ -136,6 +136,8 @@ pub struct HttpConfig {
     pub json_body_limit: usize,
     /// Largest attachment upload.
     pub attachment_limit: usize,
+    /// Largest CSV contact import.
+    pub import_limit: usize,
     /// Largest raw inbound message.
     pub inbound_limit: usize,
 }
@@ -153,6 +155,8 @@ impl Default for HttpConfig {
             cors_origins: Vec::new(),
             json_body_limit: 1024 * 1024,
             attachment_limit: ATTACHMENT_LIMIT,
+            // 50,000 contacts (the largest plan) of a few dozen bytes each, with room to spare.
+            import_limit: 16 * 1024 * 1024,
             // A message with a 25 MB attachment is about a third larger in base64.
             inbound_limit: 40 * 1024 * 1024,
         }

@@ -238,3 +238,44 @@ async fn csv_import_reports_rows_and_respects_the_quota() {
     assert_eq!(res.status().as_u16(), 415);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn csv_imports_have_their_own_body_limit() {
+    let s = TestServer::with_config(HttpConfig {
+        json_body_limit: 1024,
+        import_limit: 64 * 1024,
+        ..HttpConfig::default()
+    })
+    .await;
+    let ada = s.register("ada@example.com").await;
+    let ws = s.workspace(&ada, "Acme").await;
+    let path = format!("/workspaces/{ws}/contacts/import");
+    let mut csv = String::from("email,name\n");
+    for i in 0..200 {
+        csv.push_str(&format!("person{i}@customer.test,Person {i}\n"));
+    }
+    assert!(csv.len() > 1024);
+    let (status, report) = json(
+        s.as_user(&ada, Method::POST, &path)
+            .header("content-type", "text/csv")
+            .body(csv.clone())
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!(
+        (status, report["created"].as_u64()),
+        (200, Some(200)),
+        "{report}"
+    );
+    let res = s
+        .as_user(&ada, Method::POST, &path)
+        .header("content-type", "text/csv")
+        .body(csv.repeat(40))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status().as_u16(), 413);
+    s.stop().await;
+}

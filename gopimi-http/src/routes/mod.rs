@@ -43,6 +43,12 @@ pub fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(authenticated().route_layer(from_fn_with_state(state.clone(), auth::require_token)))
         .merge(
             OpenApiRouter::new()
+                .routes(routes!(contacts::import))
+                .layer(DefaultBodyLimit::max(state.config().import_limit))
+                .route_layer(from_fn_with_state(state.clone(), auth::require_token)),
+        )
+        .merge(
+            OpenApiRouter::new()
                 .routes(routes!(attachments::upload))
                 .layer(DefaultBodyLimit::max(attachments::upload_body_limit(
                     state.config().attachment_limit,
@@ -126,7 +132,6 @@ fn authenticated() -> OpenApiRouter<AppState> {
         .routes(routes!(contacts::list, contacts::create))
         .routes(routes!(contacts::get, contacts::update, contacts::delete))
         .routes(routes!(contacts::bulk_delete))
-        .routes(routes!(contacts::import))
         .routes(routes!(contacts::tickets))
         .routes(routes!(contacts::conversations))
         .routes(routes!(contacts::fields, contacts::set_fields))
