@@ -151,6 +151,10 @@ pub struct Message {
     /// A delivery status notification (bounce) about one of our messages.
     #[serde(default)]
     pub bounce: bool,
+    /// Parts of an inbound mail that were too large to keep, described (name, size, why), so
+    /// nothing is dropped silently.
+    #[serde(default)]
+    pub dropped_parts: Vec<String>,
     /// Provider id of the inbound delivery, for idempotency.
     pub provider_message_id: Option<String>,
     #[serde(default)]

@@ -240,6 +240,7 @@ impl Helpdesk {
             thread_notes: Vec::new(),
             auto_submitted: false,
             bounce: false,
+            dropped_parts: Vec::new(),
             provider_message_id: None,
             deleted_at: None,
             created_at: now,

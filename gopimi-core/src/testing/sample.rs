@@ -399,6 +399,7 @@ pub fn message(ws: WorkspaceId, parent: Parent, rfc_message_id: Option<&str>) ->
         thread_notes: Vec::new(),
         auto_submitted: false,
         bounce: false,
+        dropped_parts: Vec::new(),
         provider_message_id: None,
         deleted_at: None,
         created_at: t0(),

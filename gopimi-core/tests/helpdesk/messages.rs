@@ -223,6 +223,7 @@ fn inbound(
         thread_notes: vec![],
         auto_submitted: false,
         bounce: false,
+        dropped_parts: Vec::new(),
         provider_message_id: None,
         deleted_at: None,
         created_at: now,

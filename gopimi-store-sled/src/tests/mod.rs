@@ -1,0 +1,4 @@
+//! Tests that need the crate's internals (planner constants, the meta tree).
+
+mod differential;
+mod opening;
