@@ -93,7 +93,11 @@ async fn serve(app: axum::Router) -> String {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    tokio::spawn(gopimi_http::server::serve(listener, app, std::future::pending()));
+    tokio::spawn(gopimi_http::server::serve(
+        listener,
+        app,
+        std::future::pending(),
+    ));
     format!("http://{addr}")
 }
 

@@ -77,6 +77,8 @@ pub async fn open(url: &str) -> Result<OpenedStore> {
     let backend = Backend::of(url)?;
     let store: Arc<dyn Store> = match backend {
         Backend::Memory => Arc::new(MemoryStore::new()),
+        #[cfg(feature = "sled")]
+        Backend::Sled => Arc::new(open_sled(url).await?),
         other => {
             return Err(Error::validation(
                 "database_url",
@@ -88,6 +90,31 @@ pub async fn open(url: &str) -> Result<OpenedStore> {
         }
     };
     Ok(OpenedStore { store, backend })
+}
+
+/// The path of a `sled://PATH` URL (`sled://./data/sled`, `sled:///var/lib/gopimi`).
+pub fn path_of(url: &str) -> Result<std::path::PathBuf> {
+    let path = url
+        .split_once("://")
+        .map(|(_, p)| p)
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| Error::validation("database_url", "the URL names no path"))?;
+    Ok(std::path::PathBuf::from(path))
+}
+
+#[cfg(feature = "sled")]
+async fn open_sled(url: &str) -> Result<gopimi_store_sled::SledStore> {
+    let path = path_of(url)?;
+    // Opening waits for the directory lock of a process that is shutting down: off the runtime.
+    tokio::task::spawn_blocking(move || {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| Error::unavailable(format!("folder {}", parent.display()), e))?;
+        }
+        gopimi_store_sled::SledStore::open(&path)
+    })
+    .await
+    .map_err(|e| Error::internal("opening the sled store", e))?
 }
 
 #[cfg(test)]
@@ -109,5 +136,18 @@ mod tests {
         assert_eq!(Backend::of("memory://").ok(), Some(Backend::Memory));
         assert!(Backend::of("redis://x").is_err());
         assert!(Backend::of("no scheme").is_err());
+    }
+
+    #[test]
+    fn paths_come_from_the_url() {
+        assert_eq!(
+            path_of("sled://./data/sled").ok(),
+            Some(std::path::PathBuf::from("./data/sled"))
+        );
+        assert_eq!(
+            path_of("sqlite:///var/lib/gopimi.db").ok(),
+            Some(std::path::PathBuf::from("/var/lib/gopimi.db"))
+        );
+        assert!(path_of("sled://").is_err());
     }
 }

@@ -150,3 +150,80 @@ fn ingest_stores_a_message_and_prints_its_id() {
         .expect("run");
     assert!(!out.status.success(), "an empty recipient is refused");
 }
+
+/// With a store that persists, `user create` and `token create` in separate processes work
+/// together, and the token authenticates against a server started afterwards.
+#[cfg(feature = "sled")]
+#[test]
+fn users_and_tokens_persist_across_processes_on_sled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sled://{}", dir.path().join("db").display());
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .args(args)
+            .current_dir(dir.path())
+            .env("GOPIMI_DATABASE_URL", &url)
+            .env("GOPIMI_USER_PASSWORD", "correct horse battery")
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let created = run(&[
+        "user",
+        "create",
+        "--email",
+        "ada@example.com",
+        "--name",
+        "Ada",
+    ]);
+    assert!(created.starts_with("user "), "{created}");
+    let token = run(&[
+        "token",
+        "create",
+        "--email",
+        "ada@example.com",
+        "--name",
+        "ci",
+    ]);
+    let token = token.trim().to_owned();
+    assert!(token.starts_with("gpm_"), "{token}");
+
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .current_dir(dir.path())
+        .env("GOPIMI_DATABASE_URL", &url)
+        .env("GOPIMI_LISTEN", "127.0.0.1:0")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().expect("a line").expect("utf-8");
+    let addr = first
+        .strip_prefix("gopimi is listening on http://")
+        .expect("banner")
+        .to_owned();
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let me = rt.block_on(async {
+        reqwest::Client::new()
+            .get(format!("http://{addr}/api/v1/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("get")
+            .json::<serde_json::Value>()
+            .await
+            .expect("json")
+    });
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    assert_eq!(me["email"], "ada@example.com");
+}
