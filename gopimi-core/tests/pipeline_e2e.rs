@@ -562,3 +562,37 @@ async fn a_cc_recipient_replying_threads_into_the_ticket_by_token() {
     assert_eq!(item.ticket_id, Some(id));
     assert_eq!(w.messages(id).await.len(), 2);
 }
+
+#[tokio::test]
+async fn reply_all_fills_cc_from_the_previous_message_without_our_addresses() {
+    let w = world().await;
+    let raw = "From: carla@customer.test\nTo: support@acme.test, Erin <erin@customer.test>\nCc: Dave <dave@customer.test>, support@acme.test\nSubject: Team question\nMessage-ID: <ra1@customer.test>\n\nquestion\n";
+    let item = w.deliver(raw).await;
+    let id = item.ticket_id.expect("ticket");
+    let mut reply = NewMessage::reply("Answer for everyone");
+    reply.reply_all = true;
+    let stored =
+        w.hd.add_ticket_message(&w.owner, w.ws, id, reply)
+            .await
+            .expect("reply");
+    let cc: Vec<String> = stored.cc.iter().map(|m| m.email.clone()).collect();
+    assert_eq!(
+        cc,
+        vec![
+            "erin@customer.test".to_owned(),
+            "dave@customer.test".to_owned()
+        ]
+    );
+    w.runner.drain(5).await.expect("send");
+    let eml = std::fs::read_to_string(&w.outbox.files().expect("files")[0]).expect("eml");
+    let cc_line = eml
+        .lines()
+        .find(|l| l.starts_with("Cc:"))
+        .expect("a Cc header")
+        .to_owned();
+    assert!(
+        cc_line.contains("dave@customer.test") && cc_line.contains("erin@customer.test"),
+        "{cc_line}"
+    );
+    assert!(!cc_line.contains("support@acme.test"), "{cc_line}");
+}

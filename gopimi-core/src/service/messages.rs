@@ -58,6 +58,10 @@ pub struct NewMessage {
     /// The workspace email to send from (must be able to send).
     #[serde(default)]
     pub sending_email_id: Option<WorkspaceEmailId>,
+    /// Reply All: when `cc` is empty, fill it from the previous inbound message's To and CC
+    /// (our own addresses and the To recipients left out).
+    #[serde(default)]
+    pub reply_all: bool,
 }
 
 impl NewMessage {
@@ -136,6 +140,57 @@ fn recipients(field: &str, list: &[Mailbox]) -> Result<Vec<Mailbox>> {
 }
 
 impl Helpdesk {
+    /// The CC of a Reply All: everyone on the previous inbound message (To and CC) except our
+    /// own workspace addresses and the reply's To recipients, in order, without duplicates.
+    async fn reply_all_cc(
+        &self,
+        acc: &Access,
+        parent: Parent,
+        to: &[Mailbox],
+    ) -> Result<Vec<Mailbox>> {
+        let (field, id) = match parent {
+            Parent::Ticket(t) => ("ticket_id", t.0),
+            Parent::Conversation(c) => ("conversation_id", c.0),
+        };
+        let last: Option<Message> = self
+            .db()
+            .find_one(
+                &Query::new(Kind::Message, acc.scope())
+                    .filter(Filter::Eq(field, id.into()))
+                    .filter(Filter::Eq("message_kind", "inbound".into()))
+                    .filter(Filter::IsNull("deleted_at"))
+                    .sort(SortKey::desc("created_at")),
+            )
+            .await?;
+        let Some(last) = last else {
+            return Ok(Vec::new());
+        };
+        let ours: Vec<crate::model::WorkspaceEmail> = self
+            .db()
+            .find(&Query::new(Kind::WorkspaceEmail, acc.scope()).limit(500))
+            .await?;
+        let mut skip: Vec<String> = ours
+            .iter()
+            .map(|e| crate::model::mailbox::normalize_email(&e.address))
+            .chain(ours.iter().filter_map(|e| {
+                e.forwarding_address
+                    .as_deref()
+                    .map(crate::model::mailbox::normalize_email)
+            }))
+            .chain(to.iter().map(Mailbox::normalized))
+            .collect();
+        let mut cc = Vec::new();
+        for m in last.to.iter().chain(&last.cc) {
+            let key = m.normalized();
+            if !skip.contains(&key) {
+                skip.push(key);
+                cc.push(m.clone());
+            }
+        }
+        cc.truncate(MAX_RECIPIENTS);
+        Ok(cc)
+    }
+
     async fn stage_message(
         &self,
         acc: &Access,
@@ -184,7 +239,10 @@ impl Helpdesk {
                     }
                 }
             }
-            let cc = recipients("cc", &new.cc)?;
+            let mut cc = recipients("cc", &new.cc)?;
+            if new.reply_all && cc.is_empty() {
+                cc = self.reply_all_cc(acc, parent, &to).await?;
+            }
             if let Some(e) = new.sending_email_id {
                 let email = self.load_workspace_email(acc, e).await?;
                 if !email.can_send {
