@@ -317,16 +317,19 @@ async fn serve(
     let opened = backend::open(&store_args.database_url).await?;
     let blobs = blobs_for(&store_args, opened.backend);
     let config = http.http_config();
-    let state = AppState::new(helpdesk(&store_args, opened.store.clone(), blobs)?, config);
+    let desk = helpdesk(&store_args, opened.store.clone(), blobs)?;
+    let (pipeline, outbound) = pipeline(&store_args, opened.backend)?;
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let state = AppState::new(desk.clone(), config).with_job_wakeup(wake.clone());
     let state = with_providers(state, &store_args)?;
     let listener = tokio::net::TcpListener::bind(http.listen).await?;
     let addr = listener.local_addr()?;
 
     let mut workers = Workers::new();
     if !http.no_workers {
-        start_workers(&mut workers, &state);
+        start_workers(&mut workers, &desk, &pipeline, Some(wake));
     }
-    print_banner(&store_args, &http, addr, opened.backend);
+    print_banner(&store_args, &http, addr, opened.backend, &outbound);
 
     let app = crate::router(state);
     crate::server::serve(listener, app, crate::server::shutdown_signal()).await?;
@@ -342,20 +345,18 @@ async fn worker(
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let opened = backend::open(&store_args.database_url).await?;
     let blobs = blobs_for(&store_args, opened.backend);
-    let state = AppState::new(
-        helpdesk(&store_args, opened.store.clone(), blobs)?,
-        crate::HttpConfig::default(),
-    );
-    let runner = crate::jobs::runner(&state);
+    let desk = helpdesk(&store_args, opened.store.clone(), blobs)?;
+    let (pipeline, outbound) = pipeline(&store_args, opened.backend)?;
     if drain {
-        let report = runner.drain(1000).await?;
+        let report = crate::jobs::runner(&desk, &pipeline).drain(1000).await?;
         println!(
             "drained: {} claimed, {} succeeded, {} retried, {} dead",
             report.claimed, report.succeeded, report.retried, report.dead
         );
     } else {
+        println!("gopimi worker: outbound mail to {outbound}");
         let mut workers = Workers::new();
-        start_workers(&mut workers, &state);
+        start_workers(&mut workers, &desk, &pipeline, None);
         crate::server::shutdown_signal().await;
         workers.stop().await;
     }
@@ -363,10 +364,25 @@ async fn worker(
     Ok(())
 }
 
-fn start_workers(workers: &mut Workers, state: &AppState) {
+fn pipeline(
+    args: &StoreArgs,
+    backend: backend::Backend,
+) -> Result<(crate::jobs::Pipeline, String), gopimi_core::Error> {
+    let (sender, line) = crate::providers::mail_sender(args)?;
+    let signer = crate::providers::message_id_signer(args, backend != backend::Backend::Memory)?;
+    Ok((crate::jobs::Pipeline { sender, signer }, line))
+}
+
+fn start_workers(
+    workers: &mut Workers,
+    desk: &Helpdesk,
+    pipeline: &crate::jobs::Pipeline,
+    wake: Option<Arc<tokio::sync::Notify>>,
+) {
     workers.spawn_jobs(
-        Arc::new(crate::jobs::runner(state)),
+        Arc::new(crate::jobs::runner(desk, pipeline)),
         Duration::from_millis(500),
+        wake,
     );
 }
 
@@ -386,6 +402,7 @@ fn print_banner(
     http: &HttpArgs,
     addr: std::net::SocketAddr,
     backend: backend::Backend,
+    outbound: &str,
 ) {
     let base = format!("http://{addr}/api/v1");
     println!("gopimi is listening on http://{addr}");
@@ -395,10 +412,7 @@ fn print_banner(
     } else {
         println!("  blobs:     {}", store.blob_dir().display());
     }
-    println!(
-        "  outbox:    {} (outbound mail as .eml files)",
-        store.outbox_dir.display()
-    );
+    println!("  outbound:  {outbound}");
     println!(
         "  workers:   {}",
         if http.no_workers {

@@ -48,6 +48,11 @@ pub struct StoreArgs {
     #[arg(long, env = "GOPIMI_WEBHOOK_ALLOW_PRIVATE", default_value_t = false)]
     pub webhook_allow_private: bool,
 
+    /// Secret that signs our outgoing Message-Ids (threading of replies). Every process serving
+    /// one database must share it; without it, `<data-dir>/message-id.key` is created and used.
+    #[arg(long, env = "GOPIMI_MESSAGE_ID_SECRET", hide_env_values = true)]
+    pub message_id_secret: Option<String>,
+
     /// Mailgun webhook signing key: enables `/inbound/mailgun` and `/inbound/mailgun/events`.
     #[arg(long, env = "MAILGUN_WEBHOOK_SIGNING_KEY", hide_env_values = true)]
     pub mailgun_webhook_signing_key: Option<String>,

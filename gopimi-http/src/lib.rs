@@ -31,6 +31,7 @@ pub mod error;
 pub mod extract;
 pub mod jobs;
 pub mod layers;
+pub mod providers;
 pub mod rate_limit;
 pub mod routes;
 pub mod server;

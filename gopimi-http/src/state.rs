@@ -19,6 +19,7 @@ struct Inner {
     helpdesk: Helpdesk,
     config: HttpConfig,
     limiter: Arc<dyn RateLimiter>,
+    wake: Option<Arc<tokio::sync::Notify>>,
     #[cfg(feature = "mailgun")]
     mailgun: Option<gopimi_mailgun::MailgunWebhooks>,
 }
@@ -48,6 +49,7 @@ impl AppState {
                 helpdesk,
                 config,
                 limiter,
+                wake: None,
                 #[cfg(feature = "mailgun")]
                 mailgun: None,
             }),
@@ -61,6 +63,7 @@ impl AppState {
             helpdesk: shared.helpdesk.clone(),
             config: shared.config.clone(),
             limiter: shared.limiter.clone(),
+            wake: shared.wake.clone(),
             mailgun: shared.mailgun.clone(),
         });
         AppState {
@@ -75,6 +78,32 @@ impl AppState {
     #[cfg(feature = "mailgun")]
     pub fn mailgun(&self) -> Option<&gopimi_mailgun::MailgunWebhooks> {
         self.inner.mailgun.as_ref()
+    }
+
+    /// Notifies `wake` whenever the API queues background work (inbound mail, replies), so an
+    /// in-process job runner starts at once instead of at its next poll.
+    pub fn with_job_wakeup(self, wake: Arc<tokio::sync::Notify>) -> Self {
+        let inner = Arc::try_unwrap(self.inner).unwrap_or_else(|shared| Inner {
+            helpdesk: shared.helpdesk.clone(),
+            config: shared.config.clone(),
+            limiter: shared.limiter.clone(),
+            wake: shared.wake.clone(),
+            #[cfg(feature = "mailgun")]
+            mailgun: shared.mailgun.clone(),
+        });
+        AppState {
+            inner: Arc::new(Inner {
+                wake: Some(wake),
+                ..inner
+            }),
+        }
+    }
+
+    /// Tells the in-process job runner, if any, that work was queued.
+    pub fn wake_jobs(&self) {
+        if let Some(w) = &self.inner.wake {
+            w.notify_one();
+        }
     }
 
     /// The helpdesk.

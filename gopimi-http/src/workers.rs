@@ -56,8 +56,15 @@ impl Workers {
         self.shutdown.clone()
     }
 
-    /// Runs the job runner: a pass, then another at once if it found work, else after `poll`.
-    pub fn spawn_jobs(&mut self, runner: Arc<JobRunner>, poll: Duration) {
+    /// Runs the job runner: a pass, then another at once if it found work, else after `poll`
+    /// or as soon as `wake` is notified (the API notifies it when it queues work, so mail is
+    /// processed without waiting for the next poll).
+    pub fn spawn_jobs(
+        &mut self,
+        runner: Arc<JobRunner>,
+        poll: Duration,
+        wake: Option<Arc<tokio::sync::Notify>>,
+    ) {
         let stop = self.shutdown.clone();
         self.tasks.spawn(async move {
             tracing::info!(queues = ?runner.queues(), "job runner started");
@@ -70,9 +77,16 @@ impl Workers {
                     }
                 };
                 if idle {
+                    let woken = async {
+                        match &wake {
+                            Some(w) => w.notified().await,
+                            None => std::future::pending::<()>().await,
+                        }
+                    };
                     tokio::select! {
                         _ = stop.cancelled() => break,
                         _ = tokio::time::sleep(poll) => {}
+                        _ = woken => {}
                     }
                 }
             }
@@ -141,7 +155,7 @@ mod tests {
         let runner = JobRunner::new(store.clone(), Arc::new(SystemClock), "test")
             .handle("test.count", count.clone());
         let mut workers = Workers::new();
-        workers.spawn_jobs(Arc::new(runner), Duration::from_millis(10));
+        workers.spawn_jobs(Arc::new(runner), Duration::from_millis(10), None);
         let mut left = u64::MAX;
         for _ in 0..500 {
             left = store

@@ -173,6 +173,7 @@ pub async fn post_raw(
         },
     )
     .await?;
+    state.wake_jobs();
     Ok((
         StatusCode::ACCEPTED,
         Json(Accepted {

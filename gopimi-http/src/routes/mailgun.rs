@@ -130,15 +130,18 @@ pub async fn inbound(State(state): State<AppState>, req: Request) -> Response {
     )
     .await
     {
-        Ok(ingested) => (
-            StatusCode::OK,
-            Json(Accepted {
-                id: ingested.item.id.0,
-                status: ingested.item.status.as_str(),
-                duplicate: ingested.duplicate,
-            }),
-        )
-            .into_response(),
+        Ok(ingested) => {
+            state.wake_jobs();
+            (
+                StatusCode::OK,
+                Json(Accepted {
+                    id: ingested.item.id.0,
+                    status: ingested.item.status.as_str(),
+                    duplicate: ingested.duplicate,
+                }),
+            )
+                .into_response()
+        }
         // A message we will never accept (empty, too large): 406 stops Mailgun's retries.
         Err(e @ gopimi_core::Error::Validation { .. }) => status_problem(406, e.to_string()),
         Err(e) => ApiError::from(e).into_response(),

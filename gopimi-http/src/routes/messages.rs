@@ -76,6 +76,7 @@ pub async fn post_ticket(
         .helpdesk()
         .add_ticket_message(&auth.caller(), WorkspaceId(ws), TicketId(id), new)
         .await?;
+    state.wake_jobs();
     Ok((StatusCode::CREATED, Json(m)))
 }
 
@@ -165,6 +166,7 @@ pub async fn post_conversation(
         .helpdesk()
         .add_conversation_message(&auth.caller(), WorkspaceId(ws), ConversationId(id), new)
         .await?;
+    state.wake_jobs();
     Ok((StatusCode::CREATED, Json(m)))
 }
 

@@ -20,6 +20,7 @@ pub struct TestServer {
     pub store: Arc<dyn Store>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
+    workers: Option<gopimi_http::workers::Workers>,
 }
 
 impl TestServer {
@@ -44,12 +45,54 @@ impl TestServer {
         plans: PlanTable,
         adjust: impl FnOnce(AppState) -> AppState,
     ) -> TestServer {
+        Self::full(config, plans, adjust, None).await
+    }
+
+    /// A server that also runs the background workers in-process, sending mail into `outbox`.
+    pub async fn with_workers(
+        config: HttpConfig,
+        outbox: &std::path::Path,
+        adjust: impl FnOnce(AppState) -> AppState,
+    ) -> TestServer {
+        Self::full(
+            config,
+            PlanTable::default(),
+            adjust,
+            Some(outbox.to_owned()),
+        )
+        .await
+    }
+
+    async fn full(
+        config: HttpConfig,
+        plans: PlanTable,
+        adjust: impl FnOnce(AppState) -> AppState,
+        outbox: Option<std::path::PathBuf>,
+    ) -> TestServer {
         let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
         let helpdesk = Helpdesk::builder(store.clone())
             .blobs(Arc::new(MemoryBlobStore::new()))
             .plans(plans)
             .build();
-        let state = adjust(AppState::new(helpdesk, config));
+        let mut state = adjust(AppState::new(helpdesk.clone(), config));
+        let mut workers = None;
+        if let Some(dir) = outbox {
+            let wake = Arc::new(tokio::sync::Notify::new());
+            state = state.with_job_wakeup(wake.clone());
+            let pipeline = gopimi_http::jobs::Pipeline {
+                sender: Arc::new(
+                    gopimi_core::mail::outbox::OutboxSender::new(dir).expect("outbox"),
+                ),
+                signer: gopimi_core::mail::MessageIdSigner::new(b"test signing secret, 32 bytes.."),
+            };
+            let mut w = gopimi_http::workers::Workers::new();
+            w.spawn_jobs(
+                Arc::new(gopimi_http::jobs::runner(&helpdesk, &pipeline)),
+                std::time::Duration::from_millis(50),
+                Some(wake),
+            );
+            workers = Some(w);
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -65,6 +108,7 @@ impl TestServer {
             store,
             stop: Some(tx),
             task: Some(task),
+            workers,
         }
     }
 
@@ -81,6 +125,9 @@ impl TestServer {
         }
         if let Some(t) = self.task.take() {
             t.await.expect("join").expect("serve");
+        }
+        if let Some(w) = self.workers.take() {
+            w.stop().await;
         }
     }
 }
