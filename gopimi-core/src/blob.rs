@@ -35,7 +35,10 @@ pub fn validate_key(key: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::validation("key", format!("invalid blob key '{key}'")))
+        Err(Error::validation(
+            "key",
+            format!("invalid blob key '{key}'"),
+        ))
     }
 }
 
@@ -78,7 +81,8 @@ impl BlobStore for FsBlobStore {
         let bytes = bytes.to_vec();
         tokio::task::spawn_blocking(move || -> Result<()> {
             use std::io::Write;
-            std::fs::create_dir_all(&dir).map_err(io_err(format!("blob folder {}", dir.display())))?;
+            std::fs::create_dir_all(&dir)
+                .map_err(io_err(format!("blob folder {}", dir.display())))?;
             let tmp = dir.join(format!(".tmp-{}", uuid::Uuid::now_v7()));
             let mut f = std::fs::File::create(&tmp).map_err(io_err("blob write".into()))?;
             f.write_all(&bytes).map_err(io_err("blob write".into()))?;
@@ -170,7 +174,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = FsBlobStore::new(dir.path());
         store.put("raw/2026/a.eml", b"hello").await.expect("put");
-        assert_eq!(store.get("raw/2026/a.eml").await.expect("get"), Some(b"hello".to_vec()));
+        assert_eq!(
+            store.get("raw/2026/a.eml").await.expect("get"),
+            Some(b"hello".to_vec())
+        );
         assert_eq!(store.get("raw/none").await.expect("get"), None);
         store.delete("raw/2026/a.eml").await.expect("delete");
         assert_eq!(store.get("raw/2026/a.eml").await.expect("get"), None);

@@ -10,7 +10,7 @@
 //!   [`store::MemoryStore`]; SQL and sled live in their own crates);
 //! - [`blob::BlobStore`]: attachment and raw-mail bytes;
 //! - [`mail::MailSender`], [`mail::DomainProvider`] and [`mail::InboundEmail`]: mail providers;
-//! - [`clock::Clock`]: time.
+//! - [`clock::Clock`], for time.
 //!
 //! Business rules live here and nowhere else: backends store, providers move bytes.
 //!
@@ -20,12 +20,16 @@ pub mod blob;
 pub mod clock;
 pub mod error;
 pub mod ids;
+pub mod jobs;
 pub mod mail;
 pub mod model;
+pub mod pipeline;
 pub mod search;
+pub mod service;
 pub mod store;
 
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use error::{Error, Result};
+pub use service::{Caller, Helpdesk};

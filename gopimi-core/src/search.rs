@@ -56,7 +56,11 @@ pub fn words(query: &str) -> Vec<String> {
 /// A sort key for free text: trimmed, lower-cased, whitespace collapsed, cut to
 /// [`MAX_PROJECTED_TEXT`] bytes on a character boundary.
 pub fn sort_key(text: &str) -> String {
-    let lowered = text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let lowered = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
     truncate(&lowered, MAX_PROJECTED_TEXT)
 }
 
@@ -88,7 +92,10 @@ mod tests {
 
     #[test]
     fn normalize_lowercases_and_splits_on_punctuation() {
-        assert_eq!(normalize(["Hello, World!", "alice@Example.com"]), "hello world alice example com");
+        assert_eq!(
+            normalize(["Hello, World!", "alice@Example.com"]),
+            "hello world alice example com"
+        );
     }
 
     #[test]

@@ -111,7 +111,10 @@ impl Entity for Job {
             crate::search::truncate(&self.queue, 64).into(),
             self.status.as_str().into(),
             self.due_at().into(),
-            self.dedupe_key.as_deref().map(crate::search::exact_key).into(),
+            self.dedupe_key
+                .as_deref()
+                .map(crate::search::exact_key)
+                .into(),
             self.created_at.into(),
         ]
     }

@@ -26,7 +26,11 @@ impl Mailbox {
     pub fn named(name: impl Into<String>, email: impl Into<String>) -> Self {
         let name = name.into();
         Mailbox {
-            name: if name.trim().is_empty() { None } else { Some(name) },
+            name: if name.trim().is_empty() {
+                None
+            } else {
+                Some(name)
+            },
             email: email.into(),
         }
     }
@@ -49,7 +53,10 @@ impl fmt::Display for Mailbox {
 /// Lower-cases and trims an address. Email local parts are case-sensitive in theory and never
 /// in practice; every helpdesk matches them case-insensitively, and so do we.
 pub fn normalize_email(email: &str) -> String {
-    email.trim().trim_matches(|c| c == '<' || c == '>').to_lowercase()
+    email
+        .trim()
+        .trim_matches(|c| c == '<' || c == '>')
+        .to_lowercase()
 }
 
 /// Whether `s` looks like an email address: one `@`, a non-empty local part, a domain with a dot

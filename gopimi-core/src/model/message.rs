@@ -194,10 +194,7 @@ impl Entity for Message {
             self.ticket_id().map(|t| t.0).into(),
             self.conversation_id().map(|c| c.0).into(),
             self.kind.as_str().into(),
-            self.rfc_message_id
-                .as_deref()
-                .map(search::exact_key)
-                .into(),
+            self.rfc_message_id.as_deref().map(search::exact_key).into(),
             self.provider_message_id
                 .as_deref()
                 .map(search::exact_key)

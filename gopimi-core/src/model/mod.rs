@@ -56,7 +56,7 @@ pub use nonce::Nonce;
 pub use notification::{NotificationEvent, NotificationPreference};
 pub use organization::Organization;
 pub use plan::{Plan, PlanLimits, PlanTable, Resource};
-pub use sla_policy::{BusinessCalendar, SlaPolicy, SlaTarget, TicketSla, SlaMetricStatus};
+pub use sla_policy::{BusinessCalendar, SlaMetricStatus, SlaPolicy, SlaTarget, TicketSla};
 pub use tag::Tag;
 pub use ticket::{Priority, Ticket, TicketStatus};
 pub use user::User;

@@ -191,9 +191,13 @@ impl Default for PlanTable {
             Some(20),
         ]);
         PlanTable {
-            plans: [(Plan::Lite, lite), (Plan::Pro, pro), (Plan::Business, business)]
-                .into_iter()
-                .collect(),
+            plans: [
+                (Plan::Lite, lite),
+                (Plan::Pro, pro),
+                (Plan::Business, business),
+            ]
+            .into_iter()
+            .collect(),
         }
     }
 }

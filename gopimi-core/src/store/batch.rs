@@ -4,6 +4,21 @@
 //! assertions): an update names the version it expects, an insert expects its id and unique keys
 //! to be free. A failed precondition rejects the whole batch with [`crate::Error::Conflict`]
 //! naming what failed, and the caller re-reads and retries. The core never holds a transaction.
+//!
+//! Exact semantics (checked by the conformance suite, `gopimi_core::testing`):
+//! - operations apply in order and later ones see earlier ones (an insert then an update of the
+//!   same row; a unique key freed by an earlier update or delete can be taken by a later op);
+//! - a failure rolls back every earlier operation of the batch, including index entries (unique
+//!   keys, set fields, search text);
+//! - ids are unique per kind across all workspaces: inserting an id that exists in another
+//!   workspace is a `Conflict` too; the same id may exist in two different kinds;
+//! - a unique-key `Conflict` names the key ([`crate::store::UniqueDef::name`]) in its message;
+//! - the stored version is the record's own: an insert must carry version 1 and an update
+//!   `expected_version + 1`; anything else, or a workspace-scoped record without a workspace,
+//!   is a caller bug refused as `Internal` (the body's version and the stored one never drift);
+//! - an update keeps the row in its workspace (another workspace is `NotFound`, like on reads),
+//!   except that a row of a global kind without a workspace may be given one (an inbound item
+//!   once routed to its workspace).
 
 use super::record::Record;
 use super::schema::Kind;

@@ -38,7 +38,10 @@ impl ClaimRequest {
         if !self.queues.is_empty() {
             q = q.filter(Filter::In(
                 "queue",
-                self.queues.iter().map(|s| Value::from(s.as_str())).collect(),
+                self.queues
+                    .iter()
+                    .map(|s| Value::from(s.as_str()))
+                    .collect(),
             ));
         }
         q

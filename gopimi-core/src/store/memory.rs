@@ -74,6 +74,13 @@ fn visible(r: &Record, workspace_id: Option<Uuid>) -> bool {
     }
 }
 
+/// Whether an update may replace `current` with `next`: same workspace; or, for a global kind, a
+/// row without a workspace getting one (an inbound item once routed).
+fn may_update(current: &Record, next: &Record) -> bool {
+    current.workspace_id == next.workspace_id
+        || (current.kind.schema().scope == Scope::Global && current.workspace_id.is_none())
+}
+
 enum Undo {
     Put(Record),
     Remove(Kind, Uuid),
@@ -128,8 +135,20 @@ impl State {
         match op {
             Op::Insert(r) => {
                 check_scope(&r)?;
+                if r.version != 1 {
+                    return Err(Error::internal_msg(format!(
+                        "{} {} inserted with version {} (must be 1)",
+                        r.kind.noun(),
+                        r.id,
+                        r.version
+                    )));
+                }
                 if self.get(r.kind, &r.id).is_some() {
-                    return Err(Error::conflict(format!("{} {} exists", r.kind.noun(), r.id)));
+                    return Err(Error::conflict(format!(
+                        "{} {} exists",
+                        r.kind.noun(),
+                        r.id
+                    )));
                 }
                 self.check_uniques(&r)?;
                 undo.push(Undo::Remove(r.kind, r.id));
@@ -140,9 +159,18 @@ impl State {
                 expected_version,
             } => {
                 check_scope(&record)?;
+                if Some(record.version) != expected_version.checked_add(1) {
+                    return Err(Error::internal_msg(format!(
+                        "{} {} updated to version {} from {} (must be one more)",
+                        record.kind.noun(),
+                        record.id,
+                        record.version,
+                        expected_version
+                    )));
+                }
                 let current = self
                     .get(record.kind, &record.id)
-                    .filter(|c| c.workspace_id == record.workspace_id)
+                    .filter(|c| may_update(c, &record))
                     .ok_or(Error::NotFound {
                         what: record.kind.noun(),
                     })?;
@@ -253,7 +281,7 @@ pub(crate) fn matches_filter(r: &Record, f: &Filter) -> bool {
         Filter::Eq(n, v) => !v.is_null() && value(n) == *v,
         Filter::Ne(n, v) => {
             let x = value(n);
-            !x.is_null() && x != *v
+            !v.is_null() && !x.is_null() && x != *v
         }
         Filter::In(n, vs) => {
             let x = value(n);
@@ -261,15 +289,15 @@ pub(crate) fn matches_filter(r: &Record, f: &Filter) -> bool {
         }
         Filter::Gte(n, v) => {
             let x = value(n);
-            !x.is_null() && x.cmp_total(v) != Ordering::Less
+            !v.is_null() && !x.is_null() && x.cmp_total(v) != Ordering::Less
         }
         Filter::Lte(n, v) => {
             let x = value(n);
-            !x.is_null() && x.cmp_total(v) != Ordering::Greater
+            !v.is_null() && !x.is_null() && x.cmp_total(v) != Ordering::Greater
         }
         Filter::Lt(n, v) => {
             let x = value(n);
-            !x.is_null() && x.cmp_total(v) == Ordering::Less
+            !v.is_null() && !x.is_null() && x.cmp_total(v) == Ordering::Less
         }
         Filter::IsNull(n) => value(n).is_null(),
         Filter::NotNull(n) => !value(n).is_null(),
@@ -304,11 +332,7 @@ fn sort_values(r: &Record, sort: &[SortKey]) -> Vec<Value> {
 }
 
 /// Compares (values, id) tuples under the sort's directions; `id` always ascending.
-pub(crate) fn compare_keys(
-    sort: &[SortKey],
-    a: (&[Value], Uuid),
-    b: (&[Value], Uuid),
-) -> Ordering {
+pub(crate) fn compare_keys(sort: &[SortKey], a: (&[Value], Uuid), b: (&[Value], Uuid)) -> Ordering {
     for (i, k) in sort.iter().enumerate() {
         let o = a.0[i].cmp_total(&b.0[i]);
         let o = if k.descending { o.reverse() } else { o };
@@ -346,8 +370,10 @@ impl Store for MemoryStore {
         ids: &[Uuid],
     ) -> Result<Vec<StoredRecord>> {
         let state = self.lock();
+        let mut seen = std::collections::HashSet::with_capacity(ids.len());
         Ok(ids
             .iter()
+            .filter(|id| seen.insert(**id))
             .filter_map(|id| state.get(kind, id))
             .filter(|r| visible(r, workspace_id))
             .map(to_stored)

@@ -83,8 +83,9 @@ pub trait Store: Send + Sync + 'static {
         id: Uuid,
     ) -> Result<Option<StoredRecord>>;
 
-    /// Many rows by id, in any order; missing ids (or rows of another workspace) are left out.
-    /// This is how the core avoids N+1 reads.
+    /// Many rows by id, in any order, each at most once (an id asked twice is returned once);
+    /// missing ids (or rows of another workspace) are left out. Any number of ids may be asked
+    /// for. This is how the core avoids N+1 reads.
     async fn get_many(
         &self,
         kind: Kind,

@@ -1,14 +1,28 @@
 //! Reads over many rows: filters, full-text search, sort and pagination.
 //!
 //! The semantics here are the contract every backend reproduces exactly, and the conformance
-//! suite checks them:
-//! - filters combine with AND; a filter on a `Null` value never matches except `IsNull`;
+//! suite (`gopimi_core::testing`) checks them:
+//! - filters combine with AND. NULL follows SQL: only `IsNull` matches a `Null` field; a
+//!   comparison (`Eq`, `Ne`, `Gte`, `Lte`, `Lt`) whose operand is `Null` matches nothing, and a
+//!   `Null` inside an `In` list matches nothing; `In` with an empty list matches nothing;
+//! - Text compares byte-wise, exactly: no case or accent folding, no trailing-space padding
+//!   (binary, no-pad collations in SQL); `""` is a value, not `Null`;
 //! - search: the query is split into words by [`crate::search::words`]; a row matches when every
 //!   word is a prefix of some word of its `search_text` (case-insensitive, since both sides are
-//!   normalized by the core);
-//! - sort keys apply in order, then `id` ascending breaks ties (ids are time-ordered), so pages
-//!   never overlap or skip rows; `Null` sorts first ascending, last descending;
-//! - `after` is a keyset cursor: the sort values and id of the last row of the previous page.
+//!   normalized by the core). A row without search text never matches a search. Searching a kind
+//!   that is not `searchable` is a caller bug (`Internal`);
+//! - sort keys apply in order, then `id` ascending breaks ties (ids compare as unsigned bytes, so
+//!   v7 ids are in creation order), so pages never overlap or skip rows; no sort key means `id`
+//!   ascending. `Null` sorts first ascending, last descending; `false` before `true`;
+//! - `after` is a keyset cursor: the sort values and id of the last row of the previous page. It
+//!   is a position, not a row (the row may since have been deleted); rows strictly after it in
+//!   sort order are returned, then `offset` and `limit` apply;
+//! - `count_total` counts every row matching the filters and search, ignoring `after`, `offset`
+//!   and `limit`.
+//!
+//! With `workspace_id` set, only that workspace's rows are read; `None` reads every row of the
+//! kind (global kinds, and routing look-ups across workspaces such as an address to its
+//! workspace email).
 
 use super::schema::Kind;
 use super::value::Value;
@@ -182,6 +196,12 @@ impl Query {
                     schema.table, s.field
                 )));
             }
+        }
+        if !self.search.is_empty() && !schema.searchable {
+            return Err(crate::Error::internal_msg(format!(
+                "query searches {}, which has no search text",
+                schema.table
+            )));
         }
         if let Some(c) = &self.after
             && c.values.len() != self.sort.len()

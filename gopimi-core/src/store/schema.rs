@@ -371,11 +371,7 @@ static CUSTOM_FIELD_VALUE: KindSchema = KindSchema {
     kind: Kind::CustomFieldValue,
     table: "custom_field_values",
     scope: Scope::Workspace,
-    fields: &[
-        f("contact_id", U),
-        f("field_id", U),
-        f("created_at", Time),
-    ],
+    fields: &[f("contact_id", U), f("field_id", U), f("created_at", Time)],
     uniques: &[uw("custom_field_value", &["contact_id", "field_id"])],
     sets: &[],
     searchable: false,
@@ -605,7 +601,12 @@ mod tests {
             assert!(tables.insert(s.table), "duplicate table {}", s.table);
             for u in s.uniques {
                 for field in u.fields {
-                    assert!(s.field(field).is_some(), "{}: unique {} names {field}", s.table, u.name);
+                    assert!(
+                        s.field(field).is_some(),
+                        "{}: unique {} names {field}",
+                        s.table,
+                        u.name
+                    );
                 }
             }
         }

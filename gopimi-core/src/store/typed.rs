@@ -24,7 +24,11 @@ pub trait StoreExt: Store {
     }
 
     /// Many entities by id (missing ones left out), in the order of `ids`.
-    async fn load_many<E: Entity>(&self, workspace_id: Option<Uuid>, ids: &[Uuid]) -> Result<Vec<E>> {
+    async fn load_many<E: Entity>(
+        &self,
+        workspace_id: Option<Uuid>,
+        ids: &[Uuid],
+    ) -> Result<Vec<E>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -48,7 +52,11 @@ pub trait StoreExt: Store {
         let mut q = query.clone();
         q.count_total = true;
         let res = self.query(&q).await?;
-        let items = res.rows.iter().map(|r| r.decode()).collect::<Result<Vec<E>>>()?;
+        let items = res
+            .rows
+            .iter()
+            .map(|r| r.decode())
+            .collect::<Result<Vec<E>>>()?;
         let total = res.total.unwrap_or(items.len() as u64);
         Ok((items, total))
     }
@@ -139,7 +147,12 @@ impl Writes {
     }
 
     /// Requires a row to exist in a workspace, at any version.
-    pub fn require_exists(&mut self, kind: Kind, workspace_id: Option<Uuid>, id: Uuid) -> &mut Self {
+    pub fn require_exists(
+        &mut self,
+        kind: Kind,
+        workspace_id: Option<Uuid>,
+        id: Uuid,
+    ) -> &mut Self {
         self.batch.push(Op::Require {
             kind,
             workspace_id,
