@@ -23,11 +23,28 @@ pub(crate) async fn claim<D: Dialect>(
         return Ok(Vec::new());
     }
     let target = store.target();
-    let q = request.candidates();
-    q.validate()?;
     let mut tx = D::begin_write(store.write_pool())
         .await
         .map_err(|e| read_error::<D>(e, target))?;
+    match claim_in::<D>(&mut tx, target, request).await {
+        Ok(claimed) => {
+            tx.commit().await.map_err(|e| read_error::<D>(e, target))?;
+            Ok(claimed)
+        }
+        Err(e) => {
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+async fn claim_in<D: Dialect>(
+    conn: &mut <D::DB as sqlx::Database>::Connection,
+    target: &str,
+    request: &ClaimRequest,
+) -> Result<Vec<Job>> {
+    let q = request.candidates();
+    q.validate()?;
     let mut qb = QueryBuilder::<D::DB>::new("SELECT t.id, t.version, t.body FROM ");
     qb.push(q.kind.table()).push(" t");
     push_conditions::<D>(&mut qb, &mut Where::new(), &q);
@@ -35,7 +52,7 @@ pub(crate) async fn claim<D: Dialect>(
     qb.push(" LIMIT ");
     D::push_int(&mut qb, i64::from(q.limit));
     qb.push(D::CLAIM_LOCK);
-    let rows = D::fetch_rows(&mut tx, &mut qb)
+    let rows = D::fetch_rows(conn, &mut qb)
         .await
         .map_err(|e| read_error::<D>(e, target))?;
     let mut claimed = Vec::with_capacity(rows.len());
@@ -47,9 +64,8 @@ pub(crate) async fn claim<D: Dialect>(
             record: Record::encode(&job)?,
             expected_version: expected,
         };
-        apply_op::<D>(&mut tx, target, op).await?;
+        apply_op::<D>(conn, target, op).await?;
         claimed.push(job);
     }
-    tx.commit().await.map_err(|e| read_error::<D>(e, target))?;
     Ok(claimed)
 }

@@ -1,9 +1,9 @@
 //! The `WHERE` and `ORDER BY` of a [`Query`], written to reproduce the reference semantics of
 //! `gopimi_core::store::query` exactly (the memory store is the reference):
 //!
-//! - a comparison holds only for non-NULL columns; comparing with `Null`, or with a value of
-//!   another type, gives the same answer for every non-NULL row (the core's total order ranks
-//!   types), so it becomes `IS NOT NULL` or `1=0` rather than a SQL comparison;
+//! - a comparison holds only for non-NULL columns and never for a `Null` operand; comparing
+//!   with a value of another type gives the same answer for every non-NULL row (the core's total
+//!   order ranks types), so it becomes `IS NOT NULL` or `1=0` rather than a SQL comparison;
 //! - `NULL` sorts first ascending and last descending, then `id` ascending breaks ties;
 //! - the keyset cursor is the row-value comparison spelled out term by term, because the
 //!   directions may differ per key and NULLs take part in the order;
@@ -98,7 +98,8 @@ impl Where {
     }
 }
 
-/// `t.column <op> value` with the core's semantics (false for NULL columns).
+/// `t.column <op> value` with the core's semantics: false for NULL columns and for a `Null`
+/// operand.
 fn push_cmp<D: Dialect>(
     qb: &mut QueryBuilder<D::DB>,
     column: &str,
@@ -106,7 +107,9 @@ fn push_cmp<D: Dialect>(
     op: Cmp,
     v: &Value,
 ) {
-    if fits(ty, v) {
+    if v.is_null() {
+        qb.push("1=0");
+    } else if fits(ty, v) {
         qb.push("t.").push(column).push(op.sql());
         D::push_value(qb, ty, v);
     } else if op.holds(type_rank(ty).cmp(&value_rank(v))) {
@@ -177,8 +180,9 @@ fn push_search<D: Dialect>(
     schema: &KindSchema,
     words: &[String],
 ) {
-    if !schema.searchable || words.iter().any(|word| word.contains(' ')) {
-        // Nothing to search in, or a "word" that can never be a prefix of a single word.
+    // `Query::validate` refused searches of kinds without search text.
+    if words.iter().any(|word| word.contains(' ')) {
+        // A "word" that can never be a prefix of a single word.
         w.and(qb);
         qb.push("1=0");
         return;
@@ -266,7 +270,11 @@ fn push_after<D: Dialect>(
     let ty = field_type(schema, k.field);
     if !k.descending {
         // NULL is first: a non-NULL column is after a NULL cursor value; NULL is after nothing.
-        push_cmp::<D>(qb, k.field, ty, Cmp::Gt, v);
+        if v.is_null() {
+            qb.push("t.").push(k.field).push(" IS NOT NULL");
+        } else {
+            push_cmp::<D>(qb, k.field, ty, Cmp::Gt, v);
+        }
     } else if v.is_null() {
         // NULL is last descending: nothing comes after it on this key.
         qb.push("1=0");

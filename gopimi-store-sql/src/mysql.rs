@@ -1,9 +1,10 @@
 //! MySQL and MariaDB (10.6 or newer, for `SKIP LOCKED`): for teams that already run one.
 //!
-//! - Ids are `BINARY(16)` (byte order, like `Uuid`), times `DATETIME(6)` in UTC (the
-//!   connection's time zone is `+00:00`), text `utf8mb4` with `utf8mb4_bin` collation, so
-//!   comparisons and sorting are byte-wise as in the core. MySQL already sorts NULL first
-//!   ascending and last descending.
+//! - Ids are `BINARY(16)` (byte order, like `Uuid`); times `DATETIME(6)` holding UTC, bound as
+//!   DATETIME (a TIMESTAMP parameter would stop at 2038); text `utf8mb4` with a binary no-pad
+//!   collation (`utf8mb4_nopad_bin` on MariaDB, `utf8mb4_0900_bin` on MySQL 8), so comparisons
+//!   and sorting are byte-wise and `'a' <> 'a '`, as in the core. MySQL already sorts NULL
+//!   first ascending and last descending.
 //! - Search: a FULLTEXT index per searchable kind, created without stop words, queried in
 //!   boolean mode with `+word*` per word.
 //! - Jobs are claimed with `FOR UPDATE SKIP LOCKED`; `Require` takes `LOCK IN SHARE MODE`.
@@ -15,7 +16,7 @@ use crate::migration;
 use crate::options::StoreOptions;
 use crate::store::SqlStore;
 use crate::target::{Engine, bad_url, describe, unreachable};
-use chrono::{DateTime, Utc};
+use chrono::NaiveDateTime;
 use gopimi_core::Result;
 use gopimi_core::store::{FieldType, Value};
 use sqlx::error::DatabaseError;
@@ -103,13 +104,14 @@ impl Dialect for MySqlDialect {
                 FieldType::Int => qb.push_bind(None::<i64>),
                 FieldType::Text => qb.push_bind(None::<String>),
                 FieldType::Uuid => qb.push_bind(None::<Uuid>),
-                FieldType::Time => qb.push_bind(None::<DateTime<Utc>>),
+                FieldType::Time => qb.push_bind(None::<NaiveDateTime>),
             },
             Value::Bool(b) => qb.push_bind(*b),
             Value::Int(n) => qb.push_bind(*n),
             Value::Text(s) => qb.push_bind(s.clone()),
             Value::Uuid(u) => qb.push_bind(*u),
-            Value::Time(t) => qb.push_bind(*t),
+            // As DATETIME: a TIMESTAMP parameter would be clamped to 2038.
+            Value::Time(t) => qb.push_bind(t.naive_utc()),
         };
     }
 

@@ -96,8 +96,8 @@ pub(crate) async fn get_many<D: Dialect>(
             found.insert(r.id, r);
         }
     }
-    // One row per requested id, like the reference store (a repeated id repeats its row).
-    Ok(ids.iter().filter_map(|id| found.get(id).cloned()).collect())
+    // Each row once, in the order first asked for.
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
 }
 
 pub(crate) async fn query<D: Dialect>(

@@ -124,7 +124,12 @@ impl<D: Dialect> Store for SqlStore<D> {
             .await
             .map_err(|e| read_error::<D>(e, &self.target))?;
         for op in batch.ops {
-            write::apply_op::<D>(&mut tx, &self.target, op).await?;
+            if let Err(e) = write::apply_op::<D>(&mut tx, &self.target, op).await {
+                // Roll back now rather than when the connection is next used, so row and
+                // metadata locks go at once (a dropped transaction only queues its rollback).
+                let _ = tx.rollback().await;
+                return Err(e);
+            }
         }
         tx.commit()
             .await

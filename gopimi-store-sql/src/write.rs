@@ -99,21 +99,58 @@ fn ctx(kind: Kind, id: Uuid, deleting: bool) -> WriteContext {
     }
 }
 
-/// `t.workspace_id = ?`, or `IS NULL` for rows of no workspace.
-fn push_workspace_is<D: Dialect>(qb: &mut QueryBuilder<D::DB>, ws: Option<Uuid>) {
-    match ws {
-        Some(ws) => {
-            qb.push(" AND workspace_id = ");
-            D::push_id(qb, ws);
-        }
-        None => {
-            qb.push(" AND workspace_id IS NULL");
+/// Which rows an operation may touch, by workspace.
+#[derive(Clone, Copy)]
+enum Visible<'a> {
+    /// Any row (a delete or require without a workspace).
+    Any,
+    /// Rows of this workspace, as on reads.
+    In(Uuid),
+    /// The rows an update may replace: the record's workspace, or, for a global kind, also a
+    /// row without a workspace, which the update gives one (an inbound item once routed).
+    UpdatableBy(&'a Record),
+}
+
+impl Visible<'_> {
+    fn of(workspace_id: Option<Uuid>) -> Self {
+        workspace_id.map_or(Visible::Any, Visible::In)
+    }
+
+    fn push<D: Dialect>(self, qb: &mut QueryBuilder<D::DB>) {
+        match self {
+            Visible::Any => {}
+            Visible::In(ws) => {
+                qb.push(" AND workspace_id = ");
+                D::push_id(qb, ws);
+            }
+            Visible::UpdatableBy(r) => match r.workspace_id {
+                None => {
+                    qb.push(" AND workspace_id IS NULL");
+                }
+                Some(ws) if r.kind.schema().scope == Scope::Global => {
+                    qb.push(" AND (workspace_id IS NULL OR workspace_id = ");
+                    D::push_id(qb, ws);
+                    qb.push(")");
+                }
+                Some(ws) => {
+                    qb.push(" AND workspace_id = ");
+                    D::push_id(qb, ws);
+                }
+            },
         }
     }
 }
 
 async fn insert<D: Dialect>(conn: &mut Conn<D>, target: &str, r: &Record) -> Result<()> {
     check_record(r)?;
+    if r.version != 1 {
+        return Err(Error::internal_msg(format!(
+            "{} {} inserted with version {} (must be 1)",
+            r.kind.noun(),
+            r.id,
+            r.version
+        )));
+    }
     let schema = r.kind.schema();
     let mut qb = QueryBuilder::<D::DB>::new("INSERT INTO ");
     qb.push(schema.table)
@@ -141,7 +178,7 @@ async fn insert<D: Dialect>(conn: &mut Conn<D>, target: &str, r: &Record) -> Res
         let exists = format!("{} {} exists", r.kind.noun(), r.id);
         if D::STATEMENT_ERROR_KEEPS_TRANSACTION
             && matches!(&err, Error::Conflict { what } if *what != exists)
-            && stored_version::<D>(conn, target, r.kind, None, r.id, "")
+            && stored_version::<D>(conn, target, r.kind, Visible::Any, r.id, "")
                 .await?
                 .is_some()
         {
@@ -201,10 +238,21 @@ async fn update<D: Dialect>(
     expected: u64,
 ) -> Result<()> {
     check_record(r)?;
+    if Some(r.version) != expected.checked_add(1) {
+        return Err(Error::internal_msg(format!(
+            "{} {} updated to version {} from {expected} (must be one more)",
+            r.kind.noun(),
+            r.id,
+            r.version
+        )));
+    }
     let schema = r.kind.schema();
     let mut qb = QueryBuilder::<D::DB>::new("UPDATE ");
     qb.push(schema.table).push(" SET version = ");
     D::push_int(&mut qb, version(r.version)?);
+    // Unchanged, except a global row without a workspace being given one.
+    qb.push(", workspace_id = ");
+    D::push_opt_id(&mut qb, r.workspace_id);
     qb.push(", body = ");
     D::push_text(&mut qb, &r.body);
     for (f, v) in schema.fields.iter().zip(&r.fields) {
@@ -221,16 +269,15 @@ async fn update<D: Dialect>(
     }
     qb.push(" WHERE id = ");
     D::push_id(&mut qb, r.id);
-    push_workspace_is::<D>(&mut qb, r.workspace_id);
+    Visible::UpdatableBy(r).push::<D>(&mut qb);
     qb.push(" AND version = ");
     D::push_int(&mut qb, version(expected)?);
     let changed = D::execute(conn, &mut qb)
         .await
         .map_err(|e| write_error::<D>(e, target, ctx(r.kind, r.id, false)))?;
     if changed == 0 {
-        // Same visibility as the reference: the row must be in the record's workspace.
-        let stored =
-            stored_version::<D>(conn, target, r.kind, Some(r.workspace_id), r.id, "").await?;
+        let visible = Visible::UpdatableBy(r);
+        let stored = stored_version::<D>(conn, target, r.kind, visible, r.id, "").await?;
         return Err(match stored {
             None => Error::NotFound {
                 what: r.kind.noun(),
@@ -259,22 +306,19 @@ async fn update<D: Dialect>(
     Ok(())
 }
 
-/// The stored version of a row. `workspace` is `Some(ws)` to require that exact workspace
-/// (`Some(None)`: no workspace), `None` to accept any.
+/// The stored version of a row, if it exists and is visible.
 async fn stored_version<D: Dialect>(
     conn: &mut Conn<D>,
     target: &str,
     kind: Kind,
-    workspace: Option<Option<Uuid>>,
+    visible: Visible<'_>,
     id: Uuid,
     lock: &str,
 ) -> Result<Option<u64>> {
     let mut qb = QueryBuilder::<D::DB>::new("SELECT version FROM ");
     qb.push(kind.table()).push(" WHERE id = ");
     D::push_id(&mut qb, id);
-    if let Some(ws) = workspace {
-        push_workspace_is::<D>(&mut qb, ws);
-    }
+    visible.push::<D>(&mut qb);
     qb.push(lock);
     let v = D::fetch_int(conn, &mut qb)
         .await
@@ -293,10 +337,7 @@ async fn delete<D: Dialect>(
     let mut qb = QueryBuilder::<D::DB>::new("DELETE FROM ");
     qb.push(kind.table()).push(" WHERE id = ");
     D::push_id(&mut qb, id);
-    if let Some(ws) = workspace_id {
-        qb.push(" AND workspace_id = ");
-        D::push_id(&mut qb, ws);
-    }
+    Visible::of(workspace_id).push::<D>(&mut qb);
     if let Some(v) = expected {
         qb.push(" AND version = ");
         D::push_int(&mut qb, version(v)?);
@@ -305,7 +346,7 @@ async fn delete<D: Dialect>(
         .await
         .map_err(|e| write_error::<D>(e, target, ctx(kind, id, true)))?;
     if changed == 0 {
-        let visible = workspace_id.map(Some);
+        let visible = Visible::of(workspace_id);
         return Err(
             match stored_version::<D>(conn, target, kind, visible, id, "").await? {
                 None => Error::NotFound { what: kind.noun() },
@@ -324,7 +365,7 @@ async fn require<D: Dialect>(
     id: Uuid,
     version: Option<u64>,
 ) -> Result<()> {
-    let visible = workspace_id.map(Some);
+    let visible = Visible::of(workspace_id);
     match stored_version::<D>(conn, target, kind, visible, id, D::SHARE_LOCK).await? {
         None => Err(Error::NotFound { what: kind.noun() }),
         Some(stored) if version.is_some_and(|v| v != stored) => {

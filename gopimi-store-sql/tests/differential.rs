@@ -64,10 +64,18 @@ mod cases {
     fn pools() -> Pools {
         Pools {
             uuids: (0..3).map(|_| Uuid::now_v7()).collect(),
-            times: [0, 1, 1_000_000, 1_000_001, -5, 86_400_000_000]
-                .iter()
-                .map(|m| Value::Time(t(*m)))
-                .collect(),
+            times: [
+                0,
+                1,
+                1_000_000,
+                1_000_001,
+                -5,
+                86_400_000_000,
+                4_000_000_000_000_000,
+            ]
+            .iter()
+            .map(|m| Value::Time(t(*m)))
+            .collect(),
             tags: (0..4).map(|_| Uuid::now_v7()).collect(),
         }
     }

@@ -365,8 +365,13 @@ mod mysql {
                 (r.get(0), r.get(1), r.get(2), r.get(3));
             // MariaDB shows a display width, MySQL 8 does not.
             let ty = ty.replace("bigint(20)", "bigint");
+            // Binary and no-pad: MariaDB's and MySQL 8's names for it.
+            let coll = match coll.as_str() {
+                "utf8mb4_nopad_bin" | "utf8mb4_0900_bin" => "binary no-pad".to_owned(),
+                _ => coll,
+            };
             let ty = match (col.as_str(), ty.as_str()) {
-                ("search_text", "text") if coll == "utf8mb4_bin" => "search text".to_owned(),
+                ("search_text", "text") if coll == "binary no-pad" => "search text".to_owned(),
                 (_, t) if !coll.is_empty() => format!("{t} collate {coll}"),
                 _ => ty,
             };
@@ -410,7 +415,7 @@ mod mysql {
             |ty| match ty {
                 FieldType::Bool => "tinyint(1)",
                 FieldType::Int => "bigint",
-                FieldType::Text => "varchar(255) collate utf8mb4_bin",
+                FieldType::Text => "varchar(255) collate binary no-pad",
                 FieldType::Uuid => "binary(16)",
                 FieldType::Time => "datetime(6)",
             },

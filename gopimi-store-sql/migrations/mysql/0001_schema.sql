@@ -1,6 +1,8 @@
 -- gopimi schema 1 for MySQL/MariaDB: one table per stored kind (gopimi_core::store::schema), generated
 -- once from that declaration and frozen; later changes are new, hand-written migrations.
--- Ids are BINARY(16), text is utf8mb4 with binary collation (byte order, like the core), times
+-- Ids are BINARY(16), text is utf8mb4 with a binary, no-pad collation (byte order, and 'a' is not
+-- 'a '; like the core): utf8mb4_nopad_bin on MariaDB, utf8mb4_0900_bin on MySQL 8, each chosen by
+-- its own executable comment (MariaDB skips /*!80000 */, MySQL skips /*M! */). Times are
 -- DATETIME(6). FULLTEXT indexes are created without stop words so every word is searchable.
 SET SESSION innodb_ft_enable_stopword = OFF;
 
@@ -13,7 +15,7 @@ CREATE TABLE users (
     email VARCHAR(255),
     created_at DATETIME(6),
     UNIQUE KEY user_email (email)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=/*M!100202 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 CREATE TABLE workspaces (
     id BINARY(16) NOT NULL PRIMARY KEY,
@@ -27,7 +29,7 @@ CREATE TABLE workspaces (
     KEY workspaces_owner (owner_id),
     KEY workspaces_name (name_sort, id),
     FULLTEXT KEY workspaces_search (search_text)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=/*M!100202 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 CREATE TABLE memberships (
     id BINARY(16) NOT NULL PRIMARY KEY,
@@ -41,7 +43,7 @@ CREATE TABLE memberships (
     CONSTRAINT memberships_workspace FOREIGN KEY (workspace_id) REFERENCES workspaces (id),
     KEY memberships_user (user_id),
     KEY memberships_ws_created (workspace_id, created_at, id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=/*M!100202 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 CREATE TABLE api_tokens (
     id BINARY(16) NOT NULL PRIMARY KEY,
@@ -55,7 +57,7 @@ CREATE TABLE api_tokens (
     created_at DATETIME(6),
     UNIQUE KEY api_token_hash (token_hash),
     KEY api_tokens_user (user_id, created_at)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=/*M!100202 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 CREATE TABLE organizations (
     id BINARY(16) NOT NULL PRIMARY KEY,
@@ -69,7 +71,7 @@ CREATE TABLE organizations (
     CONSTRAINT organizations_workspace FOREIGN KEY (workspace_id) REFERENCES workspaces (id),
     KEY organizations_ws_created (workspace_id, created_at DESC, id),
     FULLTEXT KEY organizations_search (search_text)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=/*M!100202 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 CREATE TABLE contacts (
     id BINARY(16) NOT NULL PRIMARY KEY,
@@ -89,7 +91,7 @@ CREATE TABLE contacts (
     KEY contacts_ws_updated (workspace_id, updated_at DESC, id),
     KEY contacts_ws_organization (workspace_id, organization_id),
     FULLTEXT KEY contacts_search (search_text)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=/*M!100202 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 CREATE TABLE custom_fields (
     id BINARY(16) NOT NULL PRIMARY KEY,
@@ -104,7 +106,7 @@ CREATE TABLE custom_fields (
     UNIQUE KEY custom_field_name (workspace_id, name_sort),
     CONSTRAINT custom_fields_workspace FOREIGN KEY (workspace_id) REFERENCES workspaces (id),
     KEY custom_fields_ws_position (workspace_id, position, id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=/*M!100202 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 CREATE TABLE custom_field_values (
     id BINARY(16) NOT NULL PRIMARY KEY,
@@ -117,7 +119,7 @@ CREATE TABLE custom_field_values (
     UNIQUE KEY custom_field_value (workspace_id, contact_id, field_id),
     CONSTRAINT custom_field_values_workspace FOREIGN KEY (workspace_id) REFERENCES workspaces (id),
     KEY custom_field_values_ws_field (workspace_id, field_id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=/*M!100202 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 CREATE TABLE tags (
     id BINARY(16) NOT NULL PRIMARY KEY,
@@ -128,7 +130,7 @@ CREATE TABLE tags (
     created_at DATETIME(6),
     UNIQUE KEY tag_name (workspace_id, name_sort),
     CONSTRAINT tags_workspace FOREIGN KEY (workspace_id) REFERENCES workspaces (id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=/*M!100202 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 CREATE TABLE canned_responses (
     id BINARY(16) NOT NULL PRIMARY KEY,
@@ -141,7 +143,7 @@ CREATE TABLE canned_responses (
     CONSTRAINT canned_responses_workspace FOREIGN KEY (workspace_id) REFERENCES workspaces (id),
     KEY canned_responses_ws_name (workspace_id, name_sort, id),
     FULLTEXT KEY canned_responses_search (search_text)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=/*M!100202 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 CREATE TABLE sla_policies (
     id BINARY(16) NOT NULL PRIMARY KEY,
@@ -153,7 +155,7 @@ CREATE TABLE sla_policies (
     created_at DATETIME(6),
     CONSTRAINT sla_policies_workspace FOREIGN KEY (workspace_id) REFERENCES workspaces (id),
     KEY sla_policies_ws_active (workspace_id, active, name_sort, id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=/*M!100202 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 CREATE TABLE domains (
     id BINARY(16) NOT NULL PRIMARY KEY,
@@ -165,7 +167,7 @@ CREATE TABLE domains (
     UNIQUE KEY domain_name (domain_name),
     CONSTRAINT domains_workspace FOREIGN KEY (workspace_id) REFERENCES workspaces (id),
     KEY domains_ws_created (workspace_id, created_at, id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=/*M!100202 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 CREATE TABLE workspace_emails (
     id BINARY(16) NOT NULL PRIMARY KEY,
@@ -186,7 +188,7 @@ CREATE TABLE workspace_emails (
     KEY workspace_emails_ws_created (workspace_id, created_at, id),
     KEY workspace_emails_domain (domain_id),
     KEY workspace_emails_user (user_id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=/*M!100202 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 CREATE TABLE tickets (
     id BINARY(16) NOT NULL PRIMARY KEY,
@@ -226,7 +228,7 @@ CREATE TABLE tickets (
     KEY tickets_ws_trash (workspace_id, deleted_at DESC, id),
     KEY tickets_sla_due (sla_due_at, id),
     FULLTEXT KEY tickets_search (search_text)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=/*M!100202 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 CREATE TABLE tickets_tag_ids (
     owner_id BINARY(16) NOT NULL,
@@ -235,7 +237,7 @@ CREATE TABLE tickets_tag_ids (
     PRIMARY KEY (owner_id, value_id),
     KEY tickets_tag_ids_value (value_id, owner_id),
     CONSTRAINT tickets_tag_ids_owner FOREIGN KEY (owner_id) REFERENCES tickets (id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=/*M!100202 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 CREATE TABLE conversations (
     id BINARY(16) NOT NULL PRIMARY KEY,
@@ -269,7 +271,7 @@ CREATE TABLE conversations (
     KEY conversations_ws_subject (workspace_id, subject_sort, id),
     KEY conversations_ws_trash (workspace_id, deleted_at DESC, id),
     FULLTEXT KEY conversations_search (search_text)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=/*M!100202 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 CREATE TABLE conversations_tag_ids (
     owner_id BINARY(16) NOT NULL,
@@ -278,7 +280,7 @@ CREATE TABLE conversations_tag_ids (
     PRIMARY KEY (owner_id, value_id),
     KEY conversations_tag_ids_value (value_id, owner_id),
     CONSTRAINT conversations_tag_ids_owner FOREIGN KEY (owner_id) REFERENCES conversations (id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=/*M!100202 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 CREATE TABLE messages (
     id BINARY(16) NOT NULL PRIMARY KEY,
@@ -302,7 +304,7 @@ CREATE TABLE messages (
     KEY messages_provider_id (provider_message_id),
     KEY messages_ws_created (workspace_id, created_at DESC, id),
     FULLTEXT KEY messages_search (search_text)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=/*M!100202 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 CREATE TABLE attachments (
     id BINARY(16) NOT NULL PRIMARY KEY,
@@ -315,7 +317,7 @@ CREATE TABLE attachments (
     CONSTRAINT attachments_workspace FOREIGN KEY (workspace_id) REFERENCES workspaces (id),
     KEY attachments_ws_message (workspace_id, message_id),
     KEY attachments_ws_created (workspace_id, created_at, id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=/*M!100202 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 CREATE TABLE activities (
     id BINARY(16) NOT NULL PRIMARY KEY,
@@ -331,7 +333,7 @@ CREATE TABLE activities (
     KEY activities_ws_ticket (workspace_id, ticket_id, created_at, id),
     KEY activities_ws_conversation (workspace_id, conversation_id, created_at, id),
     KEY activities_ws_created (workspace_id, created_at DESC, id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=/*M!100202 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 CREATE TABLE notification_preferences (
     id BINARY(16) NOT NULL PRIMARY KEY,
@@ -343,7 +345,7 @@ CREATE TABLE notification_preferences (
     UNIQUE KEY notification_preference_user (workspace_id, user_id),
     CONSTRAINT notification_preferences_workspace FOREIGN KEY (workspace_id) REFERENCES workspaces (id),
     KEY notification_preferences_user (user_id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=/*M!100202 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 CREATE TABLE blocked_senders (
     id BINARY(16) NOT NULL PRIMARY KEY,
@@ -354,7 +356,7 @@ CREATE TABLE blocked_senders (
     created_at DATETIME(6),
     UNIQUE KEY blocked_sender_email (workspace_id, email),
     CONSTRAINT blocked_senders_workspace FOREIGN KEY (workspace_id) REFERENCES workspaces (id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=/*M!100202 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 CREATE TABLE webhooks (
     id BINARY(16) NOT NULL PRIMARY KEY,
@@ -365,7 +367,7 @@ CREATE TABLE webhooks (
     created_at DATETIME(6),
     CONSTRAINT webhooks_workspace FOREIGN KEY (workspace_id) REFERENCES workspaces (id),
     KEY webhooks_ws_created (workspace_id, created_at, id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=/*M!100202 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 CREATE TABLE webhook_deliveries (
     id BINARY(16) NOT NULL PRIMARY KEY,
@@ -378,7 +380,7 @@ CREATE TABLE webhook_deliveries (
     CONSTRAINT webhook_deliveries_workspace FOREIGN KEY (workspace_id) REFERENCES workspaces (id),
     KEY webhook_deliveries_ws_webhook (workspace_id, webhook_id, created_at DESC, id),
     KEY webhook_deliveries_status (delivery_status, created_at)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=/*M!100202 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 CREATE TABLE inbound_items (
     id BINARY(16) NOT NULL PRIMARY KEY,
@@ -394,7 +396,7 @@ CREATE TABLE inbound_items (
     KEY inbound_items_status (inbound_status, received_at, id),
     KEY inbound_items_received (received_at, id),
     KEY inbound_items_workspace (workspace_id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=/*M!100202 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 CREATE TABLE jobs (
     id BINARY(16) NOT NULL PRIMARY KEY,
@@ -412,7 +414,7 @@ CREATE TABLE jobs (
     KEY jobs_status (job_status, due_at, id),
     KEY jobs_workspace (workspace_id),
     KEY jobs_queue (queue, job_status, due_at)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=/*M!100202 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 CREATE TABLE nonces (
     id BINARY(16) NOT NULL PRIMARY KEY,
@@ -423,4 +425,4 @@ CREATE TABLE nonces (
     expires_at DATETIME(6),
     UNIQUE KEY nonce_key (nonce_key),
     KEY nonces_expires (expires_at)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=/*M!100202 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;

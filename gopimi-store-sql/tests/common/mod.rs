@@ -46,6 +46,63 @@ fn stale(name: &str) -> bool {
         .is_some_and(|t| t + 86_400 < now)
 }
 
+/// A store that keeps its database's guard (temp dir, schema, database) alive as long as
+/// itself, for factories that hand out only the store.
+pub struct Guarded {
+    store: Arc<dyn Store>,
+    _keep: Box<dyn Send + Sync>,
+}
+
+impl From<Fixture> for Guarded {
+    fn from(f: Fixture) -> Self {
+        Guarded {
+            store: f.store,
+            _keep: f._keep,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for Guarded {
+    async fn get(
+        &self,
+        kind: gopimi_core::store::Kind,
+        ws: Option<uuid::Uuid>,
+        id: uuid::Uuid,
+    ) -> gopimi_core::Result<Option<gopimi_core::store::StoredRecord>> {
+        self.store.get(kind, ws, id).await
+    }
+    async fn get_many(
+        &self,
+        kind: gopimi_core::store::Kind,
+        ws: Option<uuid::Uuid>,
+        ids: &[uuid::Uuid],
+    ) -> gopimi_core::Result<Vec<gopimi_core::store::StoredRecord>> {
+        self.store.get_many(kind, ws, ids).await
+    }
+    async fn query(
+        &self,
+        q: &gopimi_core::store::Query,
+    ) -> gopimi_core::Result<gopimi_core::store::QueryResult> {
+        self.store.query(q).await
+    }
+    async fn apply(&self, batch: gopimi_core::store::Batch) -> gopimi_core::Result<()> {
+        self.store.apply(batch).await
+    }
+    async fn claim_jobs(
+        &self,
+        request: &gopimi_core::store::ClaimRequest,
+    ) -> gopimi_core::Result<Vec<gopimi_core::model::Job>> {
+        self.store.claim_jobs(request).await
+    }
+    async fn ping(&self) -> gopimi_core::Result<()> {
+        self.store.ping().await
+    }
+    async fn flush(&self) -> gopimi_core::Result<()> {
+        self.store.flush().await
+    }
+}
+
 pub fn not_configured(var: &str) {
     eprintln!("NOT RUN: {var} is not set; this test did not run against that engine");
 }
@@ -117,8 +174,17 @@ pub mod pg {
             cleanup_on_drop(move || {
                 Box::pin(async move {
                     if let Ok(mut c) = PgConnection::connect(&url).await {
+                        // The store's connections may still hold locks (a test that panicked
+                        // mid-transaction): end them first, and never wait long.
+                        let _ = sqlx::query(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                             WHERE application_name = $1",
+                        )
+                        .bind(&name)
+                        .execute(&mut c)
+                        .await;
                         let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                            "DROP SCHEMA IF EXISTS {name} CASCADE"
+                            "SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS {name} CASCADE"
                         )))
                         .execute(&mut c)
                         .await;
@@ -159,7 +225,8 @@ pub mod pg {
             .expect("create schema");
         let options = PgConnectOptions::from_str(url)
             .expect("url")
-            .options([("search_path", name.as_str())]);
+            .options([("search_path", name.as_str())])
+            .application_name(&name);
         (
             Schema {
                 url: url.to_owned(),
@@ -219,8 +286,22 @@ pub mod my {
             cleanup_on_drop(move || {
                 Box::pin(async move {
                     if let Ok(mut c) = MySqlConnection::connect(&url).await {
+                        // The store's connections may still hold metadata locks (a test that
+                        // panicked mid-transaction): end them first, and never wait long.
+                        let ids: Vec<i64> = sqlx::query(
+                            "SELECT CAST(ID AS SIGNED) FROM information_schema.PROCESSLIST WHERE DB = ?",
+                        )
+                        .bind(&name)
+                        .fetch_all(&mut c)
+                        .await
+                        .map(|rows| rows.iter().map(|r| r.get::<i64, _>(0)).collect())
+                        .unwrap_or_default();
+                        for id in ids {
+                            let kill = sqlx::AssertSqlSafe(format!("KILL {id}"));
+                            let _ = sqlx::raw_sql(kill).execute(&mut c).await;
+                        }
                         let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                            "DROP DATABASE IF EXISTS {name}"
+                            "SET SESSION lock_wait_timeout = 10; DROP DATABASE IF EXISTS {name}"
                         )))
                         .execute(&mut c)
                         .await;
