@@ -79,6 +79,17 @@ pub async fn open(url: &str) -> Result<OpenedStore> {
         Backend::Memory => Arc::new(MemoryStore::new()),
         #[cfg(feature = "sled")]
         Backend::Sled => Arc::new(open_sled(url).await?),
+        #[cfg(feature = "sqlite")]
+        Backend::Sqlite => {
+            if let Ok(path) = path_of(url) {
+                create_parent(&path).await?;
+            }
+            gopimi_store_sql::connect(url).await?
+        }
+        #[cfg(feature = "postgres")]
+        Backend::Postgres => gopimi_store_sql::connect(url).await?,
+        #[cfg(feature = "mysql")]
+        Backend::MySql => gopimi_store_sql::connect(url).await?,
         other => {
             return Err(Error::validation(
                 "database_url",
@@ -100,6 +111,26 @@ pub fn path_of(url: &str) -> Result<std::path::PathBuf> {
         .filter(|p| !p.is_empty())
         .ok_or_else(|| Error::validation("database_url", "the URL names no path"))?;
     Ok(std::path::PathBuf::from(path))
+}
+
+/// Creates the folder a file-backed database lives in (`./data` on the embedded default).
+#[cfg(feature = "sqlite")]
+async fn create_parent(path: &std::path::Path) -> Result<()> {
+    // `sqlite::memory:` and `sqlite://:memory:` name no file.
+    if path.as_os_str().is_empty() || path.to_string_lossy().contains(":memory:") {
+        return Ok(());
+    }
+    let file = path.to_string_lossy();
+    let file = file.split('?').next().unwrap_or_default();
+    if let Some(parent) = std::path::Path::new(file)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        tokio::fs::create_dir_all(parent)
+            .await
+            .map_err(|e| Error::unavailable(format!("folder {}", parent.display()), e))?;
+    }
+    Ok(())
 }
 
 #[cfg(feature = "sled")]
