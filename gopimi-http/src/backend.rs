@@ -90,6 +90,8 @@ pub async fn open(url: &str) -> Result<OpenedStore> {
         Backend::Postgres => gopimi_store_sql::connect(url).await?,
         #[cfg(feature = "mysql")]
         Backend::MySql => gopimi_store_sql::connect(url).await?,
+        // Unreachable when every backend is compiled in.
+        #[allow(unreachable_patterns)]
         other => {
             return Err(Error::validation(
                 "database_url",

@@ -21,6 +21,32 @@ pub struct TestServer {
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
     workers: Option<gopimi_http::workers::Workers>,
+    _tempdir: Option<tempfile::TempDir>,
+}
+
+/// The store of a test server: in memory, or the backend named by `GOPIMI_TEST_DATABASE`
+/// (`sqlite` or `sled`, each in a fresh temporary folder), so the whole suite can run on a real
+/// store: `GOPIMI_TEST_DATABASE=sqlite cargo test -p gopimi-http`.
+pub async fn test_store() -> (Arc<dyn Store>, Option<tempfile::TempDir>) {
+    let choice = std::env::var("GOPIMI_TEST_DATABASE").unwrap_or_default();
+    open_store(&choice).await
+}
+
+/// Opens a fresh store of a kind (`memory`, `sqlite`, `sled`).
+pub async fn open_store(kind: &str) -> (Arc<dyn Store>, Option<tempfile::TempDir>) {
+    if kind.is_empty() || kind == "memory" {
+        return (Arc::new(MemoryStore::new()), None);
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = match kind {
+        "sqlite" => format!("sqlite://{}", dir.path().join("test.db").display()),
+        "sled" => format!("sled://{}", dir.path().join("sled").display()),
+        other => panic!("GOPIMI_TEST_DATABASE={other}: expected memory, sqlite or sled"),
+    };
+    let opened = gopimi_http::backend::open(&url)
+        .await
+        .expect("open test store");
+    (opened.store, Some(dir))
 }
 
 impl TestServer {
@@ -45,20 +71,29 @@ impl TestServer {
         plans: PlanTable,
         adjust: impl FnOnce(AppState) -> AppState,
     ) -> TestServer {
-        Self::full(config, plans, adjust, None).await
+        Self::full(config, plans, adjust, None, None).await
     }
 
     /// A server that also runs the background workers in-process, sending mail into `outbox`.
+    /// It runs on SQLite (a fresh file) when that backend is built in, whatever
+    /// `GOPIMI_TEST_DATABASE` says, so the end-to-end path always crosses a real database.
     pub async fn with_workers(
         config: HttpConfig,
         outbox: &std::path::Path,
         adjust: impl FnOnce(AppState) -> AppState,
     ) -> TestServer {
+        let kind = if cfg!(feature = "sqlite") {
+            "sqlite".to_owned()
+        } else {
+            std::env::var("GOPIMI_TEST_DATABASE").unwrap_or_default()
+        };
+        let store = open_store(&kind).await;
         Self::full(
             config,
             PlanTable::default(),
             adjust,
             Some(outbox.to_owned()),
+            Some(store),
         )
         .await
     }
@@ -68,8 +103,12 @@ impl TestServer {
         plans: PlanTable,
         adjust: impl FnOnce(AppState) -> AppState,
         outbox: Option<std::path::PathBuf>,
+        store: Option<(Arc<dyn Store>, Option<tempfile::TempDir>)>,
     ) -> TestServer {
-        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let (store, tempdir) = match store {
+            Some(s) => s,
+            None => test_store().await,
+        };
         let helpdesk = Helpdesk::builder(store.clone())
             .blobs(Arc::new(MemoryBlobStore::new()))
             .plans(plans)
@@ -109,6 +148,7 @@ impl TestServer {
             stop: Some(tx),
             task: Some(task),
             workers,
+            _tempdir: tempdir,
         }
     }
 
