@@ -5,5 +5,5 @@ pub mod list;
 pub mod path;
 
 pub use json::Json;
-pub use list::{ListQuery, PageMeta, Paged};
+pub use list::{PageMeta, Paged};
 pub use path::{Path, Query, QueryPairs};
