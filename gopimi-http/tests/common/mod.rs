@@ -158,6 +158,13 @@ impl TestServer {
             .request(method, format!("{}{}", self.base, path))
     }
 
+    /// Signals shutdown without waiting (the listener stops accepting; requests in flight go on).
+    pub fn begin_shutdown(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+
     /// Stops the server and waits for requests in flight.
     pub async fn stop(mut self) {
         if let Some(tx) = self.stop.take() {
