@@ -21,7 +21,25 @@
 //!
 //! The contract is `API.md`: every route lives under `/api/v1`, errors are RFC 9457 problem
 //! details (one mapping, in [`error`]), lists share one shape ([`extract::list`]). Business rules
-//! live in `gopimi-core`; handlers here parse, call the core and shape the answer.
+//! live in `gopimi-core`; handlers here parse, call the [`gopimi_core::service::Helpdesk`] and
+//! shape the answer. They never open a transaction or decide anything about tickets or mail.
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`routes`] | the route table (one source for the router and the OpenAPI document) and one file per route group |
+//! | [`auth`] | bearer tokens → the caller; per-token and per-address rate limits with `RateLimit-*` headers |
+//! | [`rate_limit`] | the rate-limit port and its in-process default |
+//! | [`error`] | the API error and its single mapping to statuses and problem details |
+//! | [`extract`] | JSON, path and query extractors whose rejections are problems; the list shape |
+//! | [`views`] | what the API shows of rows holding secrets (users, tokens, attachments) |
+//! | [`layers`] | request ids, tracing without secrets, CORS, panic containment |
+//! | [`server`] | serving with graceful shutdown |
+//! | [`workers`], [`jobs`] | background job runner and periodic tasks, with cooperative shutdown |
+//! | [`backend`], [`providers`] | the composition root's one choice of store and mail providers |
+//! | [`config`], [`cli`] | environment and flags; the `gopimi` subcommands |
+//!
+//! Cargo features pick what is compiled in: `sqlite` (default), `postgres`, `mysql`, `sled`,
+//! `mailgun` (default). `memory://` is always available, for tests and demos.
 
 pub mod auth;
 pub mod backend;
