@@ -106,12 +106,17 @@ pub async fn require_token(
 
 /// Applies the per-address rate limit of `/auth/*`.
 pub async fn limit_by_address(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let addr = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned());
     let cfg = state.config();
+    let forwarded = cfg
+        .trust_forwarded_for
+        .then(|| forwarded_for(req.headers()))
+        .flatten();
+    let addr = forwarded.unwrap_or_else(|| {
+        req.extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".to_owned())
+    });
     let decision = state
         .limiter()
         .hit(
@@ -124,6 +129,17 @@ pub async fn limit_by_address(State(state): State<AppState>, req: Request, next:
         return limited(&decision);
     }
     with_headers(next.run(req).await, &decision)
+}
+
+/// The address a trusted proxy appended to `X-Forwarded-For`: the last entry of the last
+/// header (earlier entries come from the client and prove nothing).
+fn forwarded_for(headers: &HeaderMap) -> Option<String> {
+    let last = headers.get_all("x-forwarded-for").iter().next_back()?;
+    let entry = last.to_str().ok()?.rsplit(',').next()?.trim();
+    entry
+        .parse::<std::net::IpAddr>()
+        .ok()
+        .map(|ip| ip.to_string())
 }
 
 #[cfg(test)]
@@ -152,5 +168,18 @@ mod tests {
         assert_eq!(bearer(&h), None);
         h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer "));
         assert_eq!(bearer(&h), None);
+    }
+
+    #[test]
+    fn the_proxy_appended_address_is_the_last_one() {
+        let mut h = HeaderMap::new();
+        assert_eq!(forwarded_for(&h), None);
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("6.6.6.6, 203.0.113.7"),
+        );
+        assert_eq!(forwarded_for(&h).as_deref(), Some("203.0.113.7"));
+        h.insert("x-forwarded-for", HeaderValue::from_static("not-an-ip"));
+        assert_eq!(forwarded_for(&h), None);
     }
 }

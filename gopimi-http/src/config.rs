@@ -101,6 +101,12 @@ pub struct HttpArgs {
     #[arg(long, env = "GOPIMI_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
 
+    /// Behind a reverse proxy: key the `/auth/*` rate limit on the address the proxy appended
+    /// to `X-Forwarded-For` (its last entry) instead of the proxy's own address. Only enable it
+    /// when every request comes through such a proxy; otherwise clients can pick their key.
+    #[arg(long, env = "GOPIMI_TRUST_FORWARDED_FOR", default_value_t = false)]
+    pub trust_forwarded_for: bool,
+
     /// Do not run background workers in this process (run `gopimi worker` instead).
     #[arg(long, env = "GOPIMI_NO_WORKERS", default_value_t = false)]
     pub no_workers: bool,
@@ -112,6 +118,7 @@ impl HttpArgs {
         HttpConfig {
             inbound_secret: self.inbound_secret.clone().filter(|s| !s.is_empty()),
             rate_limit_per_minute: self.rate_limit_per_minute,
+            trust_forwarded_for: self.trust_forwarded_for,
             auth_rate_limit_per_minute: self.auth_rate_limit_per_minute,
             cors_origins: self
                 .cors_origins
@@ -133,6 +140,8 @@ pub struct HttpConfig {
     pub rate_limit_per_minute: u32,
     /// Requests per window per client address on `/auth/*`.
     pub auth_rate_limit_per_minute: u32,
+    /// Key the per-address limit on the last `X-Forwarded-For` entry (behind a proxy).
+    pub trust_forwarded_for: bool,
     /// The rate-limit window (a minute; shorter only in tests).
     pub rate_limit_window: Duration,
     /// CORS origins (`*` for any); empty disables CORS.
@@ -156,6 +165,7 @@ impl Default for HttpConfig {
             inbound_secret: None,
             rate_limit_per_minute: 60,
             auth_rate_limit_per_minute: 5,
+            trust_forwarded_for: false,
             rate_limit_window: Duration::from_secs(60),
             cors_origins: Vec::new(),
             json_body_limit: 1024 * 1024,

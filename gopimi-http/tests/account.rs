@@ -289,3 +289,33 @@ async fn auth_routes_are_rate_limited_per_address() {
     assert!(res.headers().contains_key("retry-after"));
     s.stop().await;
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_address_has_its_budget() {
+    let s = TestServer::with_config(HttpConfig {
+        auth_rate_limit_per_minute: 1,
+        trust_forwarded_for: true,
+        ..HttpConfig::default()
+    })
+    .await;
+    let login = |client: &'static str| {
+        s.req(Method::POST, "/auth/login")
+            .header("x-forwarded-for", format!("198.51.100.1, {client}"))
+            .json(&json!({"email": "nobody@example.com", "password": "whatever123"}))
+            .send()
+    };
+    assert_eq!(
+        login("203.0.113.1").await.expect("send").status().as_u16(),
+        401
+    );
+    assert_eq!(
+        login("203.0.113.1").await.expect("send").status().as_u16(),
+        429
+    );
+    assert_eq!(
+        login("203.0.113.2").await.expect("send").status().as_u16(),
+        401,
+        "another client"
+    );
+    s.stop().await;
+}
