@@ -227,3 +227,118 @@ fn users_and_tokens_persist_across_processes_on_sled() {
     let _ = child.wait();
     assert_eq!(me["email"], "ada@example.com");
 }
+
+/// `gopimi ingest` and `gopimi worker --drain` as separate processes over one SQLite database:
+/// mail stored by one process becomes a ticket through another.
+#[cfg(feature = "sqlite")]
+#[test]
+fn a_separate_worker_process_turns_ingested_mail_into_a_ticket() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}", dir.path().join("data/gopimi.db").display());
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .args(args)
+            .current_dir(dir.path())
+            .env("GOPIMI_DATABASE_URL", &url)
+            .env("GOPIMI_USER_PASSWORD", "correct horse battery")
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let created = run(&[
+        "user",
+        "create",
+        "--email",
+        "ada@acme.test",
+        "--name",
+        "Ada",
+    ]);
+    let token = created
+        .lines()
+        .find_map(|l| l.strip_prefix("token "))
+        .expect("token line")
+        .to_owned();
+
+    // A server without workers, to set up the workspace and read the result.
+    let mut child = Command::new(BIN)
+        .args(["serve", "--no-workers"])
+        .current_dir(dir.path())
+        .env("GOPIMI_DATABASE_URL", &url)
+        .env("GOPIMI_LISTEN", "127.0.0.1:0")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().expect("a line").expect("utf-8");
+    let base = format!(
+        "http://{}/api/v1",
+        first
+            .strip_prefix("gopimi is listening on http://")
+            .expect("banner")
+    );
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let client = reqwest::Client::new();
+    let ws = rt.block_on(async {
+        let ws: serde_json::Value = client
+            .post(format!("{base}/workspaces"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"name": "Acme"}))
+            .send()
+            .await
+            .expect("workspace")
+            .json()
+            .await
+            .expect("json");
+        let ws = ws["id"].as_str().expect("id").to_owned();
+        let res = client
+            .post(format!("{base}/workspaces/{ws}/emails"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"address": "support@acme.test", "purpose": "ticket"}))
+            .send()
+            .await
+            .expect("email");
+        assert_eq!(res.status().as_u16(), 201);
+        ws
+    });
+
+    let eml = dir.path().join("m.eml");
+    std::fs::write(
+        &eml,
+        "From: Jo <jo@customer.test>\r\nTo: support@acme.test\r\nSubject: Separate worker\r\nMessage-ID: <sep-1@customer.test>\r\n\r\nhello\r\n",
+    )
+    .expect("write");
+    run(&[
+        "ingest",
+        eml.to_str().expect("path"),
+        "--recipient",
+        "support@acme.test",
+    ]);
+    let drained = run(&["worker", "--drain"]);
+    assert!(drained.contains("1 succeeded"), "{drained}");
+
+    let tickets: serde_json::Value = rt.block_on(async {
+        client
+            .get(format!("{base}/workspaces/{ws}/tickets"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("list")
+            .json()
+            .await
+            .expect("json")
+    });
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    assert_eq!(tickets["meta"]["total"], 1, "{tickets}");
+    assert_eq!(tickets["data"][0]["subject"], "Separate worker");
+}
