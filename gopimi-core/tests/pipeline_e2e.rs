@@ -12,9 +12,13 @@ use gopimi_core::model::{
     Conversation, DeliveryStatus, InboundItem, InboundStatus, Message, Purpose, ThreadMatch,
     Ticket, TicketStatus,
 };
-use gopimi_core::pipeline::{InboundLimits, ingest_email, pipeline_runner};
+use gopimi_core::pipeline::{
+    DeliveryApplied, DeliveryReport, InboundLimits, ReportKind, apply_delivery_report,
+    ingest_email, pipeline_runner,
+};
 use gopimi_core::service::{
     Caller, Helpdesk, NewBlockedSender, NewMessage, NewWorkspaceEmail, PageRequest, Registration,
+    VERIFY_QUEUE, VerificationMailHandler,
 };
 use gopimi_core::store::{Kind, MemoryStore, Query, StoreExt};
 use std::sync::Arc;
@@ -43,8 +47,14 @@ async fn world() -> World {
     let dir = tempfile::tempdir().expect("tempdir");
     let outbox = OutboxSender::with_clock(dir.path().join("outbox"), Arc::new(clock.clone()))
         .expect("outbox");
-    let signer = MessageIdSigner::new(b"test secret of the pipeline, 32+ bytes");
-    let runner = pipeline_runner(&hd, Arc::new(outbox.clone()), signer, "test");
+    let signer = MessageIdSigner::new(SIGNER_SECRET);
+    let runner = pipeline_runner(&hd, Arc::new(outbox.clone()), signer, "test").handle(
+        VERIFY_QUEUE,
+        Arc::new(VerificationMailHandler::new(
+            Arc::new(outbox.clone()),
+            "notifications@gopimi.test",
+        )),
+    );
     let (owner, _) = hd
         .register(Registration::new(
             "Olivia Owner",
@@ -595,4 +605,291 @@ async fn reply_all_fills_cc_from_the_previous_message_without_our_addresses() {
         "{cc_line}"
     );
     assert!(!cc_line.contains("support@acme.test"), "{cc_line}");
+}
+
+const SIGNER_SECRET: &[u8] = b"test secret of the pipeline, 32+ bytes";
+
+/// Sends an agent's reply to the first customer mail; returns the ticket and our Message-Id.
+async fn sent_reply(w: &World) -> (TicketId, String) {
+    let item = w.deliver(FIRST).await;
+    let ticket_id = item.ticket_id.expect("ticket");
+    let reply =
+        w.hd.add_ticket_message(&w.owner, w.ws, ticket_id, NewMessage::reply("On our way."))
+            .await
+            .expect("reply");
+    w.runner.drain(5).await.expect("send");
+    let sent: Message =
+        w.hd.store()
+            .require(Some(w.ws.0), reply.id.0)
+            .await
+            .expect("reply row");
+    (ticket_id, sent.rfc_message_id.expect("message id"))
+}
+
+async fn delivery_of(w: &World, rfc_id: &str) -> (DeliveryStatus, Option<String>) {
+    let m =
+        w.hd.store()
+            .find::<Message>(&Query::new(Kind::Message, Some(w.ws.0)).limit(100))
+            .await
+            .expect("messages")
+            .into_iter()
+            .find(|m| m.rfc_message_id.as_deref() == Some(rfc_id))
+            .expect("message");
+    let d = m.delivery.expect("delivery state");
+    (d.status, d.reason)
+}
+
+fn report(rfc_id: &str, kind: ReportKind, reason: Option<&str>) -> DeliveryReport {
+    DeliveryReport {
+        message_id: format!("<{rfc_id}>"),
+        recipient: "carla@customer.test".into(),
+        kind,
+        reason: reason.map(str::to_owned),
+        at: Utc::now(),
+    }
+}
+
+#[tokio::test]
+async fn provider_delivery_reports_move_the_reply_towards_the_worse_outcome_only() {
+    let w = world().await;
+    let (ticket_id, rfc_id) = sent_reply(&w).await;
+    let signer = MessageIdSigner::new(SIGNER_SECRET);
+    let store = w.hd.store().as_ref();
+
+    let applied = apply_delivery_report(
+        store,
+        &signer,
+        &report(&rfc_id, ReportKind::Delivered, None),
+    )
+    .await
+    .expect("delivered");
+    assert!(matches!(
+        applied,
+        DeliveryApplied::Updated {
+            status: DeliveryStatus::Delivered,
+            ..
+        }
+    ));
+    assert_eq!(delivery_of(&w, &rfc_id).await.0, DeliveryStatus::Delivered);
+
+    // A late temporary failure never hides the delivery.
+    let applied = apply_delivery_report(
+        store,
+        &signer,
+        &report(&rfc_id, ReportKind::Deferred, Some("4.2.2 mailbox full")),
+    )
+    .await
+    .expect("deferred");
+    assert_eq!(applied, DeliveryApplied::Unchanged);
+    assert_eq!(delivery_of(&w, &rfc_id).await.0, DeliveryStatus::Delivered);
+
+    // A hard bounce does, names the recipient, and tells the agents on the ticket's timeline.
+    let bounce = report(&rfc_id, ReportKind::Failed, Some("550 5.1.1 no such user"));
+    apply_delivery_report(store, &signer, &bounce)
+        .await
+        .expect("failed");
+    let (status, reason) = delivery_of(&w, &rfc_id).await;
+    assert_eq!(status, DeliveryStatus::Failed);
+    assert_eq!(
+        reason.as_deref(),
+        Some("carla@customer.test: 550 5.1.1 no such user")
+    );
+    let timeline = |w: &World| {
+        let hd = w.hd.clone();
+        let owner = w.owner;
+        let ws = w.ws;
+        async move {
+            hd.ticket_activities(&owner, ws, ticket_id, PageRequest::default())
+                .await
+                .expect("activities")
+                .items
+                .into_iter()
+                .filter(|a| a.action == "delivery_failed")
+                .count()
+        }
+    };
+    assert_eq!(timeline(&w).await, 1);
+
+    // The provider redelivers the same event: nothing changes, no second timeline entry.
+    assert_eq!(
+        apply_delivery_report(store, &signer, &bounce)
+            .await
+            .expect("again"),
+        DeliveryApplied::Unchanged
+    );
+    assert_eq!(timeline(&w).await, 1);
+}
+
+#[tokio::test]
+async fn delivery_reports_about_ids_we_did_not_sign_change_nothing() {
+    let w = world().await;
+    let (_, rfc_id) = sent_reply(&w).await;
+    let store = w.hd.store().as_ref();
+    // Someone else's signer (a forged report) and an id that is not ours at all.
+    let other = MessageIdSigner::new(b"another server's secret, 32+ bytes long");
+    assert_eq!(
+        apply_delivery_report(store, &other, &report(&rfc_id, ReportKind::Failed, None))
+            .await
+            .expect("forged"),
+        DeliveryApplied::UnknownMessage
+    );
+    let signer = MessageIdSigner::new(SIGNER_SECRET);
+    assert_eq!(
+        apply_delivery_report(
+            store,
+            &signer,
+            &report("first-1@customer.test", ReportKind::Failed, None)
+        )
+        .await
+        .expect("not ours"),
+        DeliveryApplied::UnknownMessage
+    );
+    assert_eq!(
+        apply_delivery_report(store, &signer, &report("", ReportKind::Failed, None))
+            .await
+            .expect("empty"),
+        DeliveryApplied::UnknownMessage
+    );
+    assert_eq!(delivery_of(&w, &rfc_id).await.0, DeliveryStatus::Sent);
+}
+
+/// Creates `help@customer-shop.test` with a forwarding address; returns its id and the
+/// forwarding address.
+async fn forwarded_email(w: &World) -> (gopimi_core::ids::WorkspaceEmailId, String) {
+    let e =
+        w.hd.create_workspace_email(
+            &w.owner,
+            w.ws,
+            NewWorkspaceEmail::new("help@customer-shop.test", Purpose::Ticket),
+        )
+        .await
+        .expect("email");
+    let e =
+        w.hd.issue_forwarding_address(&w.owner, w.ws, e.id)
+            .await
+            .expect("forwarding");
+    (e.id, e.forwarding_address.expect("forwarding address"))
+}
+
+/// Sends the verification mail and returns it as written to the outbox.
+async fn verification_mail(w: &World, id: gopimi_core::ids::WorkspaceEmailId) -> String {
+    let before = w.outbox.files().expect("outbox").len();
+    let e =
+        w.hd.send_email_verification(&w.owner, w.ws, id)
+            .await
+            .expect("send verification");
+    assert!(!e.verified);
+    w.runner.drain(5).await.expect("send job");
+    let files = w.outbox.files().expect("outbox");
+    assert_eq!(files.len(), before + 1, "one verification mail");
+    std::fs::read_to_string(files.last().expect("file")).expect("read")
+}
+
+#[tokio::test]
+async fn an_address_is_verified_when_its_verification_mail_comes_back_through_forwarding() {
+    let w = world().await;
+    let (id, forwarding) = forwarded_email(&w).await;
+    let eml = verification_mail(&w, id).await;
+    assert!(
+        eml.contains("To: <help@customer-shop.test>") || eml.contains("help@customer-shop.test")
+    );
+    let tickets_before = w.tickets().await.len();
+
+    // The customer's mailbox forwards it to us, as forwarders do: the whole message.
+    let item = w.deliver_to(&forwarding, &eml.replace("\r\n", "\n")).await;
+    assert_eq!(item.status, InboundStatus::Skipped, "{:?}", item.reason);
+    let email =
+        w.hd.workspace_email(&w.owner, w.ws, id)
+            .await
+            .expect("email");
+    assert!(
+        email.verified,
+        "the address is verified by the mail arriving"
+    );
+    assert_eq!(email.verification_code, None);
+    assert_eq!(
+        w.tickets().await.len(),
+        tickets_before,
+        "no ticket for the verification mail"
+    );
+}
+
+#[tokio::test]
+async fn an_owner_confirms_the_code_from_the_mail_and_a_wrong_code_is_refused() {
+    let w = world().await;
+    let (id, _) = forwarded_email(&w).await;
+    let eml = verification_mail(&w, id).await;
+    let code = eml
+        .lines()
+        .find_map(|l| l.strip_prefix("gopimi verification code: "))
+        .expect("code in the mail")
+        .trim()
+        .to_owned();
+
+    let wrong =
+        w.hd.confirm_email_verification(&w.owner, w.ws, id, "AAAA-BBBB-CCCC")
+            .await;
+    assert!(
+        matches!(&wrong, Err(gopimi_core::Error::Validation { field, .. }) if field == "code"),
+        "{wrong:?}"
+    );
+    // Members cannot verify addresses.
+    let (member, _) =
+        w.hd.register(Registration::new(
+            "Max Member",
+            "max@acme.test",
+            "correct horse battery",
+        ))
+        .await
+        .expect("member");
+    w.hd.add_member(
+        &w.owner,
+        w.ws,
+        "max@acme.test",
+        gopimi_core::model::Role::Member,
+    )
+    .await
+    .expect("add member");
+    let forbidden =
+        w.hd.confirm_email_verification(&Caller::User(member.id), w.ws, id, &code)
+            .await;
+    assert!(
+        matches!(forbidden, Err(gopimi_core::Error::Forbidden { .. })),
+        "{forbidden:?}"
+    );
+
+    // Lower case without dashes is the same code.
+    let typed = code.replace('-', "").to_ascii_lowercase();
+    let e =
+        w.hd.confirm_email_verification(&w.owner, w.ws, id, &typed)
+            .await
+            .expect("right code");
+    assert!(e.verified);
+
+    // A code expires after a day.
+    let (other, _) = {
+        let e =
+            w.hd.create_workspace_email(
+                &w.owner,
+                w.ws,
+                NewWorkspaceEmail::new("sales@customer-shop.test", Purpose::Ticket),
+            )
+            .await
+            .expect("email");
+        (e.id, ())
+    };
+    let eml = verification_mail(&w, other).await;
+    let code = eml
+        .lines()
+        .find_map(|l| l.strip_prefix("gopimi verification code: "))
+        .expect("code")
+        .trim()
+        .to_owned();
+    w.clock.advance(Duration::hours(25));
+    assert!(
+        w.hd.confirm_email_verification(&w.owner, w.ws, other, &code)
+            .await
+            .is_err(),
+        "an expired code is refused"
+    );
 }

@@ -254,6 +254,9 @@ fn helpdesk(
     {
         b = b.platform_domain(d);
     }
+    if let Some(domains) = crate::providers::domain_provider(args)? {
+        b = b.domain_provider(domains);
+    }
     Ok(b.build())
 }
 
@@ -318,16 +321,18 @@ async fn serve(
     let blobs = blobs_for(&store_args, opened.backend);
     let config = http.http_config();
     let desk = helpdesk(&store_args, opened.store.clone(), blobs)?;
-    let (pipeline, outbound) = pipeline(&store_args, opened.backend)?;
-    let wake = Arc::new(tokio::sync::Notify::new());
-    let state = AppState::new(desk.clone(), config).with_job_wakeup(wake.clone());
-    let state = with_providers(state, &store_args)?;
     let listener = tokio::net::TcpListener::bind(http.listen).await?;
     let addr = listener.local_addr()?;
+    let (pipeline, outbound) = pipeline(&store_args, opened.backend, Some(addr))?;
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let state = AppState::new(desk.clone(), config)
+        .with_job_wakeup(wake.clone())
+        .with_signers(pipeline.signer.clone(), pipeline.unsubscribe.clone());
+    let state = with_providers(state, &store_args)?;
 
     let mut workers = Workers::new();
     if !http.no_workers {
-        start_workers(&mut workers, &desk, &pipeline, Some(wake));
+        start_workers(&mut workers, &desk, &pipeline, &store_args, Some(wake));
     }
     print_banner(&store_args, &http, addr, opened.backend, &outbound);
 
@@ -346,7 +351,7 @@ async fn worker(
     let opened = backend::open(&store_args.database_url).await?;
     let blobs = blobs_for(&store_args, opened.backend);
     let desk = helpdesk(&store_args, opened.store.clone(), blobs)?;
-    let (pipeline, outbound) = pipeline(&store_args, opened.backend)?;
+    let (pipeline, outbound) = pipeline(&store_args, opened.backend, None)?;
     if drain {
         let report = crate::jobs::runner(&desk, &pipeline).drain(1000).await?;
         println!(
@@ -356,7 +361,7 @@ async fn worker(
     } else {
         println!("gopimi worker: outbound mail to {outbound}");
         let mut workers = Workers::new();
-        start_workers(&mut workers, &desk, &pipeline, None);
+        start_workers(&mut workers, &desk, &pipeline, &store_args, None);
         crate::server::shutdown_signal().await;
         workers.stop().await;
     }
@@ -367,16 +372,28 @@ async fn worker(
 fn pipeline(
     args: &StoreArgs,
     backend: backend::Backend,
+    listen: Option<std::net::SocketAddr>,
 ) -> Result<(crate::jobs::Pipeline, String), gopimi_core::Error> {
     let (sender, line) = crate::providers::mail_sender(args)?;
-    let signer = crate::providers::message_id_signer(args, backend != backend::Backend::Memory)?;
-    Ok((crate::jobs::Pipeline { sender, signer }, line))
+    let signers = crate::providers::signers(args, backend != backend::Backend::Memory)?;
+    Ok((
+        crate::jobs::Pipeline {
+            sender,
+            signer: signers.message_ids,
+            unsubscribe: signers.unsubscribe,
+            notify: crate::providers::notify_config(args, listen),
+        },
+        line,
+    ))
 }
 
+/// The job runner and the periodic SLA sweep (every `GOPIMI_SLA_SWEEP_SECONDS`; 0 turns the
+/// sweep off in this process, for deployments that run it elsewhere).
 fn start_workers(
     workers: &mut Workers,
     desk: &Helpdesk,
     pipeline: &crate::jobs::Pipeline,
+    args: &StoreArgs,
     wake: Option<Arc<tokio::sync::Notify>>,
 ) {
     workers.spawn_jobs(
@@ -384,6 +401,12 @@ fn start_workers(
         Duration::from_millis(500),
         wake,
     );
+    if args.sla_sweep_seconds > 0 {
+        workers.spawn_periodic(
+            Arc::new(crate::jobs::SlaSweepTask(crate::jobs::sla_sweeper(desk))),
+            Duration::from_secs(args.sla_sweep_seconds),
+        );
+    }
 }
 
 /// A database URL without its password, for printing.

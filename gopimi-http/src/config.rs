@@ -40,7 +40,7 @@ pub struct StoreArgs {
     #[arg(long, env = "GOPIMI_DEFAULT_PLAN", default_value = "business")]
     pub default_plan: String,
 
-    /// Seconds between SLA sweeps.
+    /// Seconds between SLA sweeps (0: no sweep in this process).
     #[arg(long, env = "GOPIMI_SLA_SWEEP_SECONDS", default_value_t = 60)]
     pub sla_sweep_seconds: u64,
 

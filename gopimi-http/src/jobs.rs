@@ -1,34 +1,100 @@
-//! The job runner of this server: the pipeline's queues (inbound processing, outbound mail)
-//! with the providers the composition root picked.
+//! The job runner of this server and its periodic tasks: the pipeline's queues (inbound
+//! processing, outbound mail), notification and verification emails and the SLA sweep, with the providers the
+//! composition root picked.
 
+use crate::workers::PeriodicTask;
+use async_trait::async_trait;
 use gopimi_core::jobs::JobRunner;
 use gopimi_core::mail::{MailSender, MessageIdSigner};
+use gopimi_core::notify::{NOTIFY_QUEUE, NotifyConfig, NotifyHandler, UnsubscribeSigner};
 use gopimi_core::pipeline::pipeline_runner;
-use gopimi_core::service::Helpdesk;
+use gopimi_core::service::{Helpdesk, VERIFY_QUEUE, VerificationMailHandler};
+use gopimi_core::sla::{SWEEP_QUEUE, SlaSweeper};
 use std::sync::Arc;
 
 /// What the runner needs besides the helpdesk.
 #[derive(Clone)]
 pub struct Pipeline {
-    /// Where outbound mail goes.
+    /// Where outbound mail goes (replies and notifications).
     pub sender: Arc<dyn MailSender>,
     /// Signs and checks our Message-Ids.
     pub signer: MessageIdSigner,
+    /// Signs the unsubscribe links of notification emails.
+    pub unsubscribe: UnsubscribeSigner,
+    /// Sender and link base of notification emails.
+    pub notify: NotifyConfig,
 }
 
 impl std::fmt::Debug for Pipeline {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pipeline").finish_non_exhaustive()
+        f.debug_struct("Pipeline")
+            .field("notify", &self.notify)
+            .finish_non_exhaustive()
     }
 }
 
 /// The runner with every queue this build handles. Its name in leases is unique per process
 /// (`gopimi-<pid>`), so a crashed process's leases are recognizable in the store.
 pub fn runner(helpdesk: &Helpdesk, pipeline: &Pipeline) -> JobRunner {
+    named_runner(helpdesk, pipeline, format!("gopimi-{}", std::process::id()))
+}
+
+/// [`runner`] with a worker name of the caller's choosing (tests run several in one process).
+pub fn named_runner(helpdesk: &Helpdesk, pipeline: &Pipeline, worker: String) -> JobRunner {
     pipeline_runner(
         helpdesk,
         pipeline.sender.clone(),
         pipeline.signer.clone(),
-        format!("gopimi-{}", std::process::id()),
+        worker,
     )
+    .handle(
+        NOTIFY_QUEUE,
+        Arc::new(NotifyHandler::new(
+            helpdesk.store().clone(),
+            pipeline.sender.clone(),
+            helpdesk.clock().clone(),
+            pipeline.unsubscribe.clone(),
+            pipeline.notify.clone(),
+        )),
+    )
+    .handle(SWEEP_QUEUE, Arc::new(sla_sweeper(helpdesk)))
+    .handle(
+        VERIFY_QUEUE,
+        Arc::new(VerificationMailHandler::new(
+            pipeline.sender.clone(),
+            pipeline.notify.from_address.clone(),
+        )),
+    )
+}
+
+/// The SLA sweeper over the helpdesk's store and clock.
+pub fn sla_sweeper(helpdesk: &Helpdesk) -> SlaSweeper {
+    SlaSweeper::new(helpdesk.store().clone(), helpdesk.clock().clone())
+}
+
+/// The SLA sweep as a periodic task (`GOPIMI_SLA_SWEEP_SECONDS`). Several processes may run it
+/// at once: each warning and breach is still announced once (see `gopimi_core::sla::sweep`).
+#[derive(Debug, Clone)]
+pub struct SlaSweepTask(pub SlaSweeper);
+
+#[async_trait]
+impl PeriodicTask for SlaSweepTask {
+    fn name(&self) -> &'static str {
+        "sla-sweep"
+    }
+
+    async fn run(&self) -> gopimi_core::Result<()> {
+        let r = self.0.run_once().await?;
+        if r.updated > 0 || r.failed > 0 {
+            tracing::info!(
+                due = r.due,
+                updated = r.updated,
+                events = r.events,
+                conflicts = r.conflicts,
+                failed = r.failed,
+                "SLA sweep"
+            );
+        }
+        Ok(())
+    }
 }

@@ -10,7 +10,8 @@
 //! bytes on first start.
 
 use crate::config::StoreArgs;
-use gopimi_core::mail::{MailSender, MessageIdSigner, outbox::OutboxSender};
+use gopimi_core::mail::{DomainProvider, MailSender, MessageIdSigner, outbox::OutboxSender};
+use gopimi_core::notify::{NotifyConfig, UnsubscribeSigner};
 use gopimi_core::{Error, Result};
 use std::path::Path;
 use std::sync::Arc;
@@ -48,19 +49,94 @@ pub fn mail_sender(args: &StoreArgs) -> Result<(Arc<dyn MailSender>, String)> {
     Ok((Arc::new(outbox), line))
 }
 
-/// The Message-Id signer: from `GOPIMI_MESSAGE_ID_SECRET`, or the key file in the data folder
-/// (created on first use). `None` for `memory://`, where nothing outlives the process and a
+/// The mail provider's domain set-up (custom domains' DNS records and verification): Mailgun
+/// when `MAILGUN_API_KEY` is set, else none (domains are recorded but cannot be verified).
+pub fn domain_provider(args: &StoreArgs) -> Result<Option<Arc<dyn DomainProvider>>> {
+    let key = args.mailgun_api_key.as_deref().filter(|k| !k.is_empty());
+    #[cfg(feature = "mailgun")]
+    if let Some(key) = key {
+        use gopimi_mailgun::{MailgunConfig, MailgunDomains, Region};
+        let mut cfg = MailgunConfig {
+            api_key: Some(key.to_owned().into()),
+            ..MailgunConfig::default()
+        };
+        if let Some(base) = args.mailgun_api_base.as_deref().filter(|b| !b.is_empty()) {
+            cfg = cfg.with_region(Region::parse(base));
+        }
+        return Ok(Some(Arc::new(MailgunDomains::new(&cfg)?)));
+    }
+    #[cfg(not(feature = "mailgun"))]
+    let _ = key;
+    Ok(None)
+}
+
+/// The server's signers, both under the server secret: our Message-Ids and the unsubscribe
+/// links of notification emails (each signer separates its use of the key with its own
+/// domain string, so one secret serves both).
+#[derive(Debug, Clone)]
+pub struct Signers {
+    pub message_ids: MessageIdSigner,
+    pub unsubscribe: UnsubscribeSigner,
+}
+
+/// The signers: under `GOPIMI_MESSAGE_ID_SECRET`, or the key file in the data folder (created
+/// on first use). With `persistent` false (`memory://`, where nothing outlives the process) a
 /// random key is used.
-pub fn message_id_signer(args: &StoreArgs, persistent: bool) -> Result<MessageIdSigner> {
+pub fn signers(args: &StoreArgs, persistent: bool) -> Result<Signers> {
+    let secret = server_secret(args, persistent)?;
+    Ok(Signers {
+        message_ids: MessageIdSigner::new(secret.as_bytes()),
+        unsubscribe: UnsubscribeSigner::new(secret.as_bytes()).map_err(|_| {
+            Error::validation(
+                "message_id_secret",
+                "GOPIMI_MESSAGE_ID_SECRET must be at least 16 bytes long",
+            )
+        })?,
+    })
+}
+
+fn server_secret(args: &StoreArgs, persistent: bool) -> Result<String> {
     if let Some(secret) = args.message_id_secret.as_deref().filter(|s| !s.is_empty()) {
-        return Ok(MessageIdSigner::new(secret.as_bytes()));
+        return Ok(secret.to_owned());
     }
     if !persistent {
-        return Ok(MessageIdSigner::new(random_key()));
+        return Ok(random_key());
     }
-    Ok(MessageIdSigner::new(key_file(
-        &args.data_dir.join("message-id.key"),
-    )?))
+    key_file(&args.data_dir.join("message-id.key"))
+}
+
+/// Sender and link base of notification emails: from `notifications@` the Mailgun sending
+/// domain, else the platform domain, else the public URL's host; links point at
+/// `GOPIMI_PUBLIC_URL`, else at the address the server listens on.
+pub fn notify_config(args: &StoreArgs, listen: Option<std::net::SocketAddr>) -> NotifyConfig {
+    let public_url = args
+        .public_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(|u| u.trim_end_matches('/').to_owned())
+        .unwrap_or_else(|| match listen {
+            Some(addr) => format!("http://{addr}"),
+            None => "http://127.0.0.1:8080".to_owned(),
+        });
+    let url_host = url::Url::parse(&public_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned));
+    let domain = [
+        args.mailgun_domain.clone(),
+        args.platform_domain.clone(),
+        url_host,
+    ]
+    .into_iter()
+    .flatten()
+    .map(|d| d.trim().to_owned())
+    .find(|d| !d.is_empty() && d.parse::<std::net::IpAddr>().is_err())
+    .unwrap_or_else(|| "localhost".to_owned());
+    NotifyConfig {
+        from_address: format!("notifications@{domain}"),
+        from_name: "gopimi".to_owned(),
+        public_url,
+    }
 }
 
 fn random_key() -> String {

@@ -5,6 +5,8 @@ use crate::config::HttpConfig;
 use crate::rate_limit::{MemoryRateLimiter, RateLimiter};
 use gopimi_core::blob::BlobStore;
 use gopimi_core::clock::Clock;
+use gopimi_core::mail::MessageIdSigner;
+use gopimi_core::notify::UnsubscribeSigner;
 use gopimi_core::service::Helpdesk;
 use gopimi_core::store::Store;
 use std::sync::Arc;
@@ -15,11 +17,14 @@ pub struct AppState {
     inner: Arc<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     helpdesk: Helpdesk,
     config: HttpConfig,
     limiter: Arc<dyn RateLimiter>,
     wake: Option<Arc<tokio::sync::Notify>>,
+    message_ids: Option<MessageIdSigner>,
+    unsubscribe: Option<UnsubscribeSigner>,
     #[cfg(feature = "mailgun")]
     mailgun: Option<gopimi_mailgun::MailgunWebhooks>,
 }
@@ -50,6 +55,8 @@ impl AppState {
                 config,
                 limiter,
                 wake: None,
+                message_ids: None,
+                unsubscribe: None,
                 #[cfg(feature = "mailgun")]
                 mailgun: None,
             }),
@@ -59,19 +66,7 @@ impl AppState {
     /// Accepts Mailgun's webhooks through `hooks` (`/inbound/mailgun`).
     #[cfg(feature = "mailgun")]
     pub fn with_mailgun(self, hooks: gopimi_mailgun::MailgunWebhooks) -> Self {
-        let inner = Arc::try_unwrap(self.inner).unwrap_or_else(|shared| Inner {
-            helpdesk: shared.helpdesk.clone(),
-            config: shared.config.clone(),
-            limiter: shared.limiter.clone(),
-            wake: shared.wake.clone(),
-            mailgun: shared.mailgun.clone(),
-        });
-        AppState {
-            inner: Arc::new(Inner {
-                mailgun: Some(hooks),
-                ..inner
-            }),
-        }
+        self.edit(|i| i.mailgun = Some(hooks))
     }
 
     /// Mailgun's webhooks, when configured.
@@ -83,19 +78,39 @@ impl AppState {
     /// Notifies `wake` whenever the API queues background work (inbound mail, replies), so an
     /// in-process job runner starts at once instead of at its next poll.
     pub fn with_job_wakeup(self, wake: Arc<tokio::sync::Notify>) -> Self {
-        let inner = Arc::try_unwrap(self.inner).unwrap_or_else(|shared| Inner {
-            helpdesk: shared.helpdesk.clone(),
-            config: shared.config.clone(),
-            limiter: shared.limiter.clone(),
-            wake: shared.wake.clone(),
-            #[cfg(feature = "mailgun")]
-            mailgun: shared.mailgun.clone(),
-        });
+        self.edit(|i| i.wake = Some(wake))
+    }
+
+    /// The server's signers: our Message-Ids (which delivery reports name) and unsubscribe
+    /// links. The same keys as the job runner's, or reports and links are not recognized.
+    /// Without them, `/inbound/mailgun/events` ignores reports and `/unsubscribe/{token}`
+    /// refuses every link.
+    pub fn with_signers(
+        self,
+        message_ids: MessageIdSigner,
+        unsubscribe: UnsubscribeSigner,
+    ) -> Self {
+        self.edit(|i| {
+            i.message_ids = Some(message_ids);
+            i.unsubscribe = Some(unsubscribe);
+        })
+    }
+
+    /// The Message-Id signer, when configured.
+    pub fn message_ids(&self) -> Option<&MessageIdSigner> {
+        self.inner.message_ids.as_ref()
+    }
+
+    /// The unsubscribe link signer, when configured.
+    pub fn unsubscribe_signer(&self) -> Option<&UnsubscribeSigner> {
+        self.inner.unsubscribe.as_ref()
+    }
+
+    fn edit(self, change: impl FnOnce(&mut Inner)) -> Self {
+        let mut inner = Arc::try_unwrap(self.inner).unwrap_or_else(|shared| (*shared).clone());
+        change(&mut inner);
         AppState {
-            inner: Arc::new(Inner {
-                wake: Some(wake),
-                ..inner
-            }),
+            inner: Arc::new(inner),
         }
     }
 

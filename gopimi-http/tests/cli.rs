@@ -322,7 +322,11 @@ fn a_separate_worker_process_turns_ingested_mail_into_a_ticket() {
         "support@acme.test",
     ]);
     let drained = run(&["worker", "--drain"]);
-    assert!(drained.contains("1 succeeded"), "{drained}");
+    // The inbound processing, and the owner's notification of the new ticket.
+    assert!(
+        drained.contains("2 claimed, 2 succeeded, 0 retried, 0 dead"),
+        "{drained}"
+    );
 
     let tickets: serde_json::Value = rt.block_on(async {
         client

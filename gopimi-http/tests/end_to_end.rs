@@ -59,7 +59,9 @@ async fn settled(s: &TestServer, id: &str) -> Value {
 }
 
 /// Waits (bounded) until the outbox holds `n` messages; their paths in send order.
-async fn outbox(dir: &Path, n: usize) -> Vec<PathBuf> {
+/// The first `.eml` in the outbox addressed to `to` (members' notification emails land in
+/// the same outbox), waiting for it to be written.
+async fn outbox_to(dir: &Path, to: &str) -> Vec<u8> {
     for _ in 0..400 {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
             .expect("outbox")
@@ -67,12 +69,18 @@ async fn outbox(dir: &Path, n: usize) -> Vec<PathBuf> {
             .filter(|p| p.extension().is_some_and(|x| x == "eml"))
             .collect();
         files.sort();
-        if files.len() >= n {
-            return files;
+        for f in files {
+            let raw = std::fs::read(&f).expect("eml");
+            let addressed = MessageParser::default().parse(&raw).is_some_and(|m| {
+                m.to().and_then(|a| a.first()).and_then(|a| a.address()) == Some(to)
+            });
+            if addressed {
+                return raw;
+            }
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    panic!("the outbox never held {n} messages");
+    panic!("the outbox never held a message to {to}");
 }
 
 async fn set_up(s: &TestServer) -> (User, String) {
@@ -123,8 +131,7 @@ async fn reply_and_read_outbox(
         .await;
     assert_eq!(status, 201, "{reply}");
 
-    let files = outbox(dir, 1).await;
-    let raw = std::fs::read(&files[0]).expect("eml");
+    let raw = outbox_to(dir, "jo@customer.test").await;
     let msg = MessageParser::default().parse(&raw).expect("parses");
     assert_eq!(
         msg.to().and_then(|a| a.first()).and_then(|a| a.address()),

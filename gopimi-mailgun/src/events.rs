@@ -53,6 +53,37 @@ pub struct DeliveryEvent {
     pub at: DateTime<Utc>,
 }
 
+impl DeliveryEvent {
+    /// The event in the core's terms, to apply with
+    /// [`gopimi_core::pipeline::apply_delivery_report`]; `None` when Mailgun did not name the
+    /// message (nothing to apply it to).
+    pub fn report(&self) -> Option<gopimi_core::pipeline::DeliveryReport> {
+        use gopimi_core::pipeline::{DeliveryReport, ReportKind};
+        let message_id = self
+            .message_id
+            .as_deref()
+            .filter(|m| !m.trim().is_empty())?;
+        let reason = match (&self.reason, self.code) {
+            (Some(r), Some(code)) if !r.contains(&code.to_string()) => Some(format!("{code} {r}")),
+            (Some(r), _) => Some(r.clone()),
+            (None, Some(code)) => Some(code.to_string()),
+            (None, None) => self.provider_reason.clone(),
+        };
+        Some(DeliveryReport {
+            message_id: message_id.to_owned(),
+            recipient: self.recipient.clone(),
+            kind: match self.kind {
+                DeliveryEventKind::Delivered => ReportKind::Delivered,
+                DeliveryEventKind::TemporaryFailure => ReportKind::Deferred,
+                DeliveryEventKind::PermanentFailure => ReportKind::Failed,
+                DeliveryEventKind::Complained => ReportKind::Complained,
+            },
+            reason,
+            at: self.at,
+        })
+    }
+}
+
 /// Why an event webhook could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum EventError {

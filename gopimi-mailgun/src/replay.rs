@@ -27,6 +27,11 @@ pub trait ReplayGuard: Send + Sync + 'static {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> gopimi_core::Result<bool>;
+
+    /// Forgets `token`, so the same request is accepted again. Called when a verified request
+    /// could not be processed on our side (the store was down): Mailgun retries it with the
+    /// same signed token, and that retry is not a replay.
+    async fn forget(&self, token: &str) -> gopimi_core::Result<()>;
 }
 
 /// An in-process guard: a map of token to expiry, pruned of expired tokens whenever it has
@@ -83,6 +88,11 @@ impl ReplayGuard for MemoryReplayGuard {
                 Ok(true)
             }
         }
+    }
+
+    async fn forget(&self, token: &str) -> gopimi_core::Result<()> {
+        self.lock().seen.remove(token);
+        Ok(())
     }
 }
 
@@ -147,6 +157,26 @@ impl<S: Store> ReplayGuard for StoreReplayGuard<S> {
             Err(e) if e.is_conflict() => Ok(false),
             Err(e) => Err(e),
         }
+    }
+
+    async fn forget(&self, token: &str) -> gopimi_core::Result<()> {
+        let used: Option<Nonce> = self
+            .store
+            .find_one(&Query::new(Kind::Nonce, None).filter(Filter::Eq(
+                "nonce_key",
+                gopimi_core::search::exact_key(&Self::key(token)).into(),
+            )))
+            .await?;
+        if let Some(n) = used {
+            let mut w = Writes::new();
+            w.delete(&n);
+            match w.apply(&self.store).await {
+                Ok(()) => {}
+                Err(e) if e.is_not_found() || e.is_conflict() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 }
 

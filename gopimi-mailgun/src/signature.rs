@@ -205,6 +205,17 @@ impl WebhookVerifier {
     }
 }
 
+impl WebhookVerifier {
+    /// Forgets a verified token (see [`ReplayGuard::forget`]): the caller could not process
+    /// the request, and Mailgun's retry of it must not be refused as a replay. Best effort:
+    /// if the guard cannot be reached either, the retry is refused and logged.
+    pub async fn release(&self, token: &str) {
+        if let Err(e) = self.guard.forget(token).await {
+            tracing::warn!(error = %e, "could not forget a webhook token; Mailgun's retry will be refused");
+        }
+    }
+}
+
 /// Reads Mailgun's timestamp: integer seconds, tolerating a fractional part.
 fn parse_timestamp(s: &str) -> Result<DateTime<Utc>, SignatureError> {
     let t = s.trim();

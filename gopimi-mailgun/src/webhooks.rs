@@ -119,6 +119,12 @@ impl MailgunWebhooks {
         inbound::from_parsed(form, parts)
     }
 
+    /// Forgets the signed token of a verified request that we could not process (our store
+    /// was down), so Mailgun's retry is accepted instead of refused as a replay.
+    pub async fn release(&self, token: &str) {
+        self.verifier.release(token).await;
+    }
+
     /// A JSON event webhook. `Ok(None)` for events that do not change delivery state.
     pub async fn event_json(
         &self,

@@ -6,12 +6,14 @@
 //! atomic write, before the provider's webhook is acknowledged; the `inbound.process` job then
 //! parses, [`route`]s, threads and commits.
 
+pub mod delivery;
 pub mod ingest;
 pub mod process;
 pub mod route;
 pub mod send;
 pub mod thread;
 
+pub use delivery::{DeliveryApplied, DeliveryReport, ReportKind, apply_delivery_report};
 pub use ingest::{InboundLimits, Ingested, ingest};
 pub use process::{InboundProcessor, Processed};
 pub use route::{Route, resolve_recipient};

@@ -173,6 +173,22 @@ impl InboundProcessor {
             };
         let ws = email.workspace_id;
 
+        // Our verification mail coming back through the customer's forwarding: the address
+        // works; the message itself is not a ticket.
+        if self
+            .helpdesk
+            .verify_by_inbound(&email, &parsed.text)
+            .await?
+        {
+            return Ok(Outcome::Skipped {
+                workspace_id: Some(ws),
+                reason: format!(
+                    "verification of {} (the address is now verified)",
+                    email.address
+                ),
+            });
+        }
+
         let Some(sender) = self.sender_of(&parsed, &email, item).await? else {
             return Ok(Outcome::Skipped {
                 workspace_id: Some(ws),

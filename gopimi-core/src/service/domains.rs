@@ -53,7 +53,76 @@ impl Helpdesk {
         w.apply(self.db())
             .await
             .map_err(|e| on_unique(e, "domain_name", "name", "this domain is already in use"))?;
+        // Register it with the provider now so its DNS records can be shown at once. Best
+        // effort: the domain is ours either way, and verification registers it if this failed.
+        if let Some(provider) = self.domain_provider() {
+            match provider.add_domain(&d.name).await {
+                Ok(at_provider) => {
+                    if let Ok(updated) = self.save_provider_state(&acc, d.id, at_provider).await {
+                        d = updated;
+                    }
+                }
+                Err(e) => tracing::warn!(domain = %d.name, error = %e,
+                    "registering the domain with the mail provider failed; verification will retry"),
+            }
+        }
         Ok(d)
+    }
+
+    /// Asks the mail provider to check the domain's DNS now and records what it says: its
+    /// state (`active` once verified), its DNS records with their validity, and when it was
+    /// first verified (owners only). A domain the provider does not know yet is registered
+    /// first. Without a provider (the embedded default sends to the outbox) there is nothing
+    /// to verify against: `Conflict`.
+    pub async fn verify_domain(
+        &self,
+        caller: &Caller,
+        workspace_id: WorkspaceId,
+        id: DomainId,
+    ) -> Result<Domain> {
+        let acc = self.access(caller, workspace_id).await?;
+        acc.require_owner("manage domains")?;
+        let d = self.load_domain(&acc, id).await?;
+        let Some(provider) = self.domain_provider() else {
+            return Err(crate::Error::conflict(
+                "no mail provider is configured to verify domains (set MAILGUN_API_KEY and MAILGUN_DOMAIN)",
+            ));
+        };
+        if provider.get_domain(&d.name).await?.is_none() {
+            provider.add_domain(&d.name).await?;
+        }
+        let at_provider = provider.verify_domain(&d.name).await?;
+        self.save_provider_state(&acc, d.id, at_provider).await
+    }
+
+    async fn save_provider_state(
+        &self,
+        acc: &Access,
+        id: DomainId,
+        at_provider: crate::mail::ProviderDomain,
+    ) -> Result<Domain> {
+        let state = match at_provider.state.as_str() {
+            "active" => DomainState::Active,
+            "disabled" => DomainState::Disabled,
+            _ => DomainState::Unverified,
+        };
+        with_retry(|| async {
+            let mut d = self.load_domain(acc, id).await?;
+            let now = self.now();
+            d.state = state;
+            if !at_provider.records.is_empty() {
+                d.dns_records = at_provider.records.clone();
+            }
+            if state == DomainState::Active && d.verified_at.is_none() {
+                d.verified_at = Some(now);
+            }
+            d.updated_at = now;
+            let mut w = Writes::new();
+            w.update(&mut d)?;
+            w.apply(self.db()).await?;
+            Ok(d)
+        })
+        .await
     }
 
     /// One domain.

@@ -55,6 +55,7 @@ pub mod contacts;
 pub mod conversations;
 pub mod custom_fields;
 pub mod domains;
+pub mod email_verification;
 pub mod emails;
 pub mod export;
 pub mod input;
@@ -90,6 +91,7 @@ pub use conversations::{
 };
 pub use custom_fields::{ContactField, CustomFieldPatch, NewCustomField};
 pub use domains::NewDomain;
+pub use email_verification::{VERIFY_QUEUE, VerificationMail, VerificationMailHandler};
 pub use emails::{NewWorkspaceEmail, WorkspaceEmailPatch};
 pub use listing::{Page, PageRequest};
 pub use members::Member;
@@ -108,6 +110,7 @@ pub use workspaces::{WorkspacePatch, WorkspaceSummary};
 
 use crate::blob::{BlobStore, MemoryBlobStore};
 use crate::clock::{Clock, SystemClock};
+use crate::mail::DomainProvider;
 use crate::model::{Plan, PlanTable};
 use crate::store::Store;
 use chrono::{DateTime, Utc};
@@ -137,6 +140,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     plans: PlanTable,
     config: HelpdeskConfig,
+    domains: Option<Arc<dyn DomainProvider>>,
 }
 
 /// The helpdesk: every operation of the product, over the ports it was built with.
@@ -165,6 +169,7 @@ impl Helpdesk {
             clock: None,
             plans: PlanTable::default(),
             config: HelpdeskConfig::default(),
+            domains: None,
         }
     }
 
@@ -193,6 +198,11 @@ impl Helpdesk {
         &self.inner.config
     }
 
+    /// The mail provider's domain set-up, when one is configured.
+    pub fn domain_provider(&self) -> Option<&Arc<dyn DomainProvider>> {
+        self.inner.domains.as_ref()
+    }
+
     pub(crate) fn now(&self) -> DateTime<Utc> {
         self.inner.clock.now()
     }
@@ -209,6 +219,7 @@ pub struct HelpdeskBuilder {
     clock: Option<Arc<dyn Clock>>,
     plans: PlanTable,
     config: HelpdeskConfig,
+    domains: Option<Arc<dyn DomainProvider>>,
 }
 
 impl std::fmt::Debug for HelpdeskBuilder {
@@ -250,6 +261,13 @@ impl HelpdeskBuilder {
         self
     }
 
+    /// The mail provider's domain set-up (DNS records and verification of custom domains).
+    /// Without one, domains are recorded but cannot be verified.
+    pub fn domain_provider(mut self, provider: Arc<dyn DomainProvider>) -> Self {
+        self.domains = Some(provider);
+        self
+    }
+
     /// The whole configuration at once.
     pub fn config(mut self, config: HelpdeskConfig) -> Self {
         self.config = config;
@@ -267,6 +285,7 @@ impl HelpdeskBuilder {
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 plans: self.plans,
                 config: self.config,
+                domains: self.domains,
             }),
         }
     }

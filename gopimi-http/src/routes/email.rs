@@ -279,3 +279,74 @@ pub async fn unblock(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// `POST /emails/{id}/verify`: without a code, sends one; with the code from that mail,
+/// confirms it.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct VerifyEmailBody {
+    /// The code from the verification mail (`ABCD-EFGH-JKLM`, any case, dashes optional).
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+/// Verifies that mail to this address reaches the workspace (owners only). Without a code it
+/// sends a verification mail to the address (202): when the address forwards to gopimi, it
+/// is verified as soon as that mail arrives; otherwise post the code from the mail (200, or
+/// 422 on `code` when it is wrong or expired).
+#[utoipa::path(post, path = "/workspaces/{ws}/emails/{id}/verify", tag = "email",
+    security(("bearer" = [])), params(("ws" = Uuid, Path), ("id" = Uuid, Path)),
+    request_body(content = VerifyEmailBody, description = "empty, or the code"),
+    responses((status = 200, description = "the email, verified (or already verified)"),
+        (status = 202, description = "a verification mail is on its way"),
+        (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn verify_email(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((ws, id)): Path<(Uuid, Uuid)>,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<WorkspaceEmail>)> {
+    let desk = state.helpdesk();
+    let (ws, id) = (WorkspaceId(ws), WorkspaceEmailId(id));
+    let body: VerifyEmailBody = if body.iter().all(u8::is_ascii_whitespace) {
+        VerifyEmailBody::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| crate::error::ApiError::BadRequest(format!("malformed JSON body: {e}")))?
+    };
+    match body.code.filter(|c| !c.trim().is_empty()) {
+        Some(code) => {
+            let e = desk
+                .confirm_email_verification(&auth.caller(), ws, id, &code)
+                .await?;
+            Ok((StatusCode::OK, Json(e)))
+        }
+        None => {
+            let e = desk.send_email_verification(&auth.caller(), ws, id).await?;
+            if e.verified {
+                return Ok((StatusCode::OK, Json(e)));
+            }
+            state.wake_jobs();
+            Ok((StatusCode::ACCEPTED, Json(e)))
+        }
+    }
+}
+
+/// Asks the mail provider to check the domain's DNS records now (owners only); answers the
+/// domain with its state (`active` once verified) and records. 409 when no mail provider is
+/// configured (the embedded default), since there is nothing to verify against.
+#[utoipa::path(post, path = "/workspaces/{ws}/domains/{id}/verify", tag = "email",
+    security(("bearer" = [])), params(("ws" = Uuid, Path), ("id" = Uuid, Path)),
+    responses((status = 200, description = "the domain as the provider sees it now"),
+        (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem),
+        (status = 503, body = crate::error::Problem)))]
+pub async fn verify_domain(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((ws, id)): Path<(Uuid, Uuid)>,
+) -> ApiResult<Json<Domain>> {
+    let d = state
+        .helpdesk()
+        .verify_domain(&auth.caller(), WorkspaceId(ws), DomainId(id))
+        .await?;
+    Ok(Json(d))
+}

@@ -119,6 +119,7 @@ pub async fn inbound(State(state): State<AppState>, req: Request) -> Response {
             return status_problem(status, detail);
         }
     };
+    let token = form.last("token").map(str::to_owned);
     match pipeline::ingest(
         state.store().as_ref(),
         state.blobs().as_ref(),
@@ -144,6 +145,115 @@ pub async fn inbound(State(state): State<AppState>, req: Request) -> Response {
         }
         // A message we will never accept (empty, too large): 406 stops Mailgun's retries.
         Err(e @ gopimi_core::Error::Validation { .. }) => status_problem(406, e.to_string()),
-        Err(e) => ApiError::from(e).into_response(),
+        Err(e) => {
+            // Mailgun retries with the same signed token: let that retry through.
+            if let Some(token) = token {
+                hooks.release(&token).await;
+            }
+            ApiError::from(e).into_response()
+        }
+    }
+}
+
+/// What an event webhook did.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct EventApplied {
+    /// `updated` (the message's delivery state moved), `unchanged` (it already said as much),
+    /// `ignored` (an event that does not change delivery state, or about mail we did not send).
+    pub status: &'static str,
+    /// The message whose state moved.
+    pub message_id: Option<uuid::Uuid>,
+    /// Its delivery status now.
+    pub delivery_status: Option<&'static str>,
+}
+
+/// Mailgun event webhooks (`delivered`, `failed`, `complained`; JSON, or the legacy form
+/// shape): verifies the signature, then records the outcome on the outbound message it is
+/// about (`gopimi_core::pipeline::delivery` holds the rules). Events about mail we did not
+/// send, and events that do not change delivery state (opened, clicked), answer 200 so
+/// Mailgun does not retry them.
+#[utoipa::path(post, path = "/inbound/mailgun/events", tag = "inbound",
+    request_body(content_type = "application/json", description = "Mailgun's event webhook (`signature` and `event-data`)"),
+    responses((status = 200, body = EventApplied), (status = 401, description = "bad signature or not configured"),
+        (status = 406, description = "a payload Mailgun should not retry"),
+        (status = 503, description = "our side is down; Mailgun retries")))]
+pub async fn events(State(state): State<AppState>, req: Request) -> Response {
+    let Some(hooks) = state.mailgun() else {
+        return status_problem(
+            401,
+            "Mailgun webhooks are not configured (MAILGUN_WEBHOOK_SIGNING_KEY)".into(),
+        );
+    };
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
+    let (verified, token) = if is_json {
+        let bytes = match body_bytes(req, &state).await {
+            Ok(b) => b,
+            Err(e) => return e.into_response(),
+        };
+        let token = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v["signature"]["token"].as_str().map(str::to_owned));
+        (hooks.event_json(&bytes).await, token)
+    } else {
+        let form = match read_form(&state, req).await {
+            Ok(f) => f,
+            Err(e) => return e.into_response(),
+        };
+        let token = form.last("token").map(str::to_owned);
+        (hooks.event_form(&form).await, token)
+    };
+    let event = match verified {
+        Ok(event) => event,
+        Err(e) => {
+            let status = e.response_status();
+            if status >= 500 {
+                tracing::warn!(error = %e, "Mailgun event webhook failed on our side");
+            }
+            return status_problem(status, e.to_string());
+        }
+    };
+    let ignored = || {
+        Json(EventApplied {
+            status: "ignored",
+            message_id: None,
+            delivery_status: None,
+        })
+        .into_response()
+    };
+    let (Some(report), Some(signer)) =
+        (event.as_ref().and_then(|e| e.report()), state.message_ids())
+    else {
+        return ignored();
+    };
+    match pipeline::apply_delivery_report(state.store().as_ref(), signer, &report).await {
+        Ok(pipeline::DeliveryApplied::Updated {
+            message_id, status, ..
+        }) => Json(EventApplied {
+            status: "updated",
+            message_id: Some(message_id.0),
+            delivery_status: Some(status.as_str()),
+        })
+        .into_response(),
+        Ok(pipeline::DeliveryApplied::Unchanged) => Json(EventApplied {
+            status: "unchanged",
+            message_id: None,
+            delivery_status: None,
+        })
+        .into_response(),
+        Ok(pipeline::DeliveryApplied::UnknownMessage) => ignored(),
+        Err(e) => {
+            if let Some(token) = token {
+                hooks.release(&token).await;
+            }
+            ApiError::from(e).into_response()
+        }
     }
 }

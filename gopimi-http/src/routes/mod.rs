@@ -19,6 +19,7 @@ pub mod notifications;
 pub mod openapi;
 pub mod settings;
 pub mod tickets;
+pub mod unsubscribe;
 pub mod workspaces;
 
 use crate::auth;
@@ -33,6 +34,7 @@ pub fn api(state: &AppState) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(health::health))
         .routes(routes!(openapi::openapi_json))
+        .routes(routes!(unsubscribe::show, unsubscribe::confirm))
         .merge(inbound_routes())
         .merge(
             OpenApiRouter::new()
@@ -62,7 +64,9 @@ fn inbound_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(inbound::post_raw))
         .routes(routes!(inbound::get_status));
     #[cfg(feature = "mailgun")]
-    let r = r.routes(routes!(mailgun::inbound));
+    let r = r
+        .routes(routes!(mailgun::inbound))
+        .routes(routes!(mailgun::events));
     r.layer(DefaultBodyLimit::max(inbound::raw_limit()))
 }
 
@@ -170,6 +174,8 @@ fn authenticated() -> OpenApiRouter<AppState> {
             email::delete_email
         ))
         .routes(routes!(email::forwarding))
+        .routes(routes!(email::verify_email))
+        .routes(routes!(email::verify_domain))
         .routes(routes!(email::list_domains, email::create_domain))
         .routes(routes!(email::get_domain, email::delete_domain))
         .routes(routes!(email::dns_records))

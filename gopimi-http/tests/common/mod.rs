@@ -13,6 +13,9 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+/// The server secret of test servers (Message-Ids and unsubscribe links).
+pub const TEST_SECRET: &[u8] = b"test signing secret, 32 bytes..";
+
 /// A running server.
 pub struct TestServer {
     pub base: String,
@@ -113,7 +116,17 @@ impl TestServer {
             .blobs(Arc::new(MemoryBlobStore::new()))
             .plans(plans)
             .build();
-        let mut state = adjust(AppState::new(helpdesk.clone(), config));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let signer = gopimi_core::mail::MessageIdSigner::new(TEST_SECRET);
+        let unsubscribe =
+            gopimi_core::notify::UnsubscribeSigner::new(TEST_SECRET).expect("unsubscribe signer");
+        let mut state = adjust(
+            AppState::new(helpdesk.clone(), config)
+                .with_signers(signer.clone(), unsubscribe.clone()),
+        );
         let mut workers = None;
         if let Some(dir) = outbox {
             let wake = Arc::new(tokio::sync::Notify::new());
@@ -122,7 +135,13 @@ impl TestServer {
                 sender: Arc::new(
                     gopimi_core::mail::outbox::OutboxSender::new(dir).expect("outbox"),
                 ),
-                signer: gopimi_core::mail::MessageIdSigner::new(b"test signing secret, 32 bytes.."),
+                signer,
+                unsubscribe,
+                notify: gopimi_core::notify::NotifyConfig {
+                    from_address: "notifications@gopimi.test".into(),
+                    from_name: "gopimi".into(),
+                    public_url: format!("http://{addr}"),
+                },
             };
             let mut w = gopimi_http::workers::Workers::new();
             w.spawn_jobs(
@@ -132,10 +151,6 @@ impl TestServer {
             );
             workers = Some(w);
         }
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel::<()>();
         let app = gopimi_http::router(state);
         let task = tokio::spawn(gopimi_http::server::serve(listener, app, async move {
