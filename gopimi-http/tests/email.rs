@@ -268,3 +268,123 @@ async fn blocked_senders() {
     );
     s.stop().await;
 }
+
+/// The verification code in the newest verification mail to `to`, waiting (bounded) for it.
+async fn verification_code(dir: &std::path::Path, to: &str) -> String {
+    for _ in 0..400 {
+        let code = std::fs::read_dir(dir)
+            .expect("outbox")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .filter(|m| m.contains(to))
+            .filter_map(|m| {
+                m.lines()
+                    .find_map(|l| l.strip_prefix("gopimi verification code: "))
+                    .map(|c| c.trim().to_owned())
+            })
+            .next();
+        if let Some(c) = code {
+            return c;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("no verification mail to {to}");
+}
+
+#[tokio::test]
+async fn an_owner_verifies_an_address_with_the_code_mailed_to_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = TestServer::with_workers(gopimi_http::HttpConfig::default(), dir.path(), |st| st).await;
+    let t = s.team().await;
+    let (status, email) = s
+        .call(
+            &t.owner,
+            Method::POST,
+            &format!("/workspaces/{}/emails", t.ws),
+            Some(json!({"address": "help@shop.test", "purpose": "ticket"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{email}");
+    assert_eq!(email["verified"], false);
+    let verify = format!(
+        "/workspaces/{}/emails/{}/verify",
+        t.ws,
+        email["id"].as_str().expect("id")
+    );
+
+    // Only owners, only in their workspace.
+    assert_eq!(s.call(&t.member, Method::POST, &verify, None).await.0, 403);
+    let elsewhere = format!(
+        "/workspaces/{}/emails/{}/verify",
+        t.other_ws,
+        email["id"].as_str().expect("id")
+    );
+    assert_eq!(
+        s.call(&t.outsider, Method::POST, &elsewhere, None).await.0,
+        404
+    );
+    assert_eq!(
+        s.req(Method::POST, &verify)
+            .send()
+            .await
+            .expect("send")
+            .status()
+            .as_u16(),
+        401
+    );
+
+    let (status, body) = s.call(&t.owner, Method::POST, &verify, None).await;
+    assert_eq!(status, 202, "{body}");
+    let code = verification_code(dir.path(), "help@shop.test").await;
+
+    let (status, body) = s
+        .call(
+            &t.owner,
+            Method::POST,
+            &verify,
+            Some(json!({"code": "AAAA-AAAA-AAAA"})),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["errors"]["code"].is_array(), "{body}");
+
+    let (status, body) = s
+        .call(&t.owner, Method::POST, &verify, Some(json!({"code": code})))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["verified"], true);
+    // Asking again for a verified address sends nothing more.
+    let (status, body) = s.call(&t.owner, Method::POST, &verify, None).await;
+    assert_eq!((status, body["verified"].as_bool()), (200, Some(true)));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn verifying_a_domain_needs_a_mail_provider() {
+    let s = TestServer::start().await;
+    let t = s.team().await;
+    let (status, d) = s
+        .call(
+            &t.owner,
+            Method::POST,
+            &format!("/workspaces/{}/domains", t.ws),
+            Some(json!({"name": "shop.test"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{d}");
+    let verify = format!(
+        "/workspaces/{}/domains/{}/verify",
+        t.ws,
+        d["id"].as_str().expect("id")
+    );
+    assert_eq!(s.call(&t.member, Method::POST, &verify, None).await.0, 403);
+    let (status, body) = s.call(&t.owner, Method::POST, &verify, None).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("MAILGUN_API_KEY")),
+        "{body}"
+    );
+    s.stop().await;
+}

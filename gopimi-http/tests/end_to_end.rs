@@ -160,6 +160,25 @@ async fn reply_and_read_outbox(
     msg.message_id().expect("our Message-ID").to_owned()
 }
 
+/// The delivery state of our reply `ours`, as the messages list shows it.
+async fn our_delivery(s: &TestServer, ada: &User, ws: &str, ticket: &str, ours: &str) -> Value {
+    let (_, thread) = s
+        .call(
+            ada,
+            Method::GET,
+            &format!("/workspaces/{ws}/tickets/{ticket}/messages"),
+            None,
+        )
+        .await;
+    thread["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .find(|m| m["rfc_message_id"] == ours)
+        .map(|m| m["delivery"].clone())
+        .expect("our reply")
+}
+
 fn answer(our_id: &str, first_id: &str) -> String {
     format!(
         "From: Jo Customer <jo@customer.test>\r\nTo: Acme Support <support@acme.test>\r\nSubject: Re: Printer on fire\r\nMessage-ID: <answer-1@customer.test>\r\nIn-Reply-To: <{our_id}>\r\nReferences: <{first_id}> <{our_id}>\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\n\r\nUnplugged. The fire is out, thanks!\r\n"
@@ -300,5 +319,95 @@ async fn the_same_through_mailgun_signed_webhooks() {
     assert_eq!(status, 200, "{body}");
     let item = settled(&s, body["id"].as_str().expect("id")).await;
     assert_eq!(item["ticket_id"].as_str(), Some(ticket.as_str()), "{item}");
+
+    // Mailgun reports on our reply through its event webhook (JSON, as it sends them now;
+    // the Message-Id without angle brackets).
+    let event = |n: u64, event: &str, severity: Option<&str>, message_id: &str| {
+        let ts = SystemClock.now().timestamp().to_string();
+        let token = format!("{n:050x}");
+        let sig = sign(KEY, &ts, &token);
+        let mut data = json!({
+            "event": event,
+            "id": format!("ev{n}"),
+            "timestamp": SystemClock.now().timestamp() as f64 + 0.25,
+            "recipient": "jo@customer.test",
+            "message": {"headers": {"message-id": message_id, "to": "jo@customer.test"}},
+        });
+        if let Some(sev) = severity {
+            data["severity"] = json!(sev);
+            data["reason"] = json!("bounce");
+            data["delivery-status"] =
+                json!({"code": 550, "message": "5.1.1 The email account does not exist"});
+        } else {
+            data["delivery-status"] = json!({"code": 250, "message": "OK"});
+        }
+        let body = json!({"signature": {"timestamp": ts, "token": token, "signature": sig}, "event-data": data});
+        s.req(Method::POST, "/inbound/mailgun/events")
+            .json(&body)
+            .send()
+    };
+    let (status, body) = json(event(21, "delivered", None, &ours).await.expect("send")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "updated", "{body}");
+    assert_eq!(
+        our_delivery(&s, &ada, &ws, &ticket, &ours).await["status"],
+        "delivered"
+    );
+    // A hard bounce arriving later is what the agent must see; a replay of it is refused.
+    let (status, body) = json(
+        event(22, "failed", Some("permanent"), &ours)
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["delivery_status"].as_str()),
+        (200, Some("failed")),
+        "{body}"
+    );
+    let d = our_delivery(&s, &ada, &ws, &ticket, &ours).await;
+    assert_eq!(d["status"], "failed");
+    assert!(
+        d["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("jo@customer.test") && r.contains("550")),
+        "{d}"
+    );
+    let (_, log) = s
+        .call(
+            &ada,
+            Method::GET,
+            &format!("/workspaces/{ws}/tickets/{ticket}/activities"),
+            None,
+        )
+        .await;
+    assert!(
+        log["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .any(|a| a["action"] == "delivery_failed"),
+        "{log}"
+    );
+    assert_eq!(
+        event(22, "failed", Some("permanent"), &ours)
+            .await
+            .expect("send")
+            .status()
+            .as_u16(),
+        401
+    );
+    // Events about mail we never sent are acknowledged (so Mailgun stops) and change nothing.
+    let (status, body) = json(
+        event(23, "failed", Some("permanent"), "someone-else@example.net")
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("ignored")),
+        "{body}"
+    );
     s.stop().await;
 }

@@ -252,3 +252,85 @@ async fn names_that_are_not_domains_never_reach_mailgun() {
             .is_empty()
     );
 }
+
+/// The helpdesk's domain operations through Mailgun: a new domain shows its DNS records at
+/// once, verification records Mailgun's verdict, and a workspace cannot verify another's.
+#[tokio::test]
+async fn a_workspace_domain_is_registered_and_verified_through_mailgun() {
+    use gopimi_core::model::DomainState;
+    use gopimi_core::service::{Caller, Helpdesk, NewDomain, Registration};
+    use std::sync::Arc;
+
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v4/domains"))
+        .and(body_string_contains("name=help.acme.test"))
+        .respond_with(json("api/domain-create.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v4/domains/help.acme.test"))
+        .respond_with(json("api/domain-get.json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/v4/domains/help.acme.test/verify"))
+        .respond_with(json("api/domain-verify.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let hd = Helpdesk::builder(Arc::new(gopimi_core::store::MemoryStore::new()))
+        .domain_provider(Arc::new(domains(&server)))
+        .build();
+    let (owner, _) = hd
+        .register(Registration::new(
+            "Olga",
+            "olga@acme.test",
+            "correct horse battery",
+        ))
+        .await
+        .expect("owner");
+    let owner = Caller::User(owner.id);
+    let ws = hd.create_workspace(&owner, "Acme").await.expect("ws");
+    let d = hd
+        .create_domain(
+            &owner,
+            ws.id,
+            NewDomain {
+                name: "help.acme.test".into(),
+            },
+        )
+        .await
+        .expect("domain");
+    assert_eq!(d.state, DomainState::Unverified);
+    assert!(!d.dns_records.is_empty(), "records shown at once");
+
+    let (stranger, _) = hd
+        .register(Registration::new(
+            "Sam",
+            "sam@other.test",
+            "correct horse battery",
+        ))
+        .await
+        .expect("stranger");
+    let stranger = Caller::User(stranger.id);
+    let theirs = hd.create_workspace(&stranger, "Other").await.expect("ws");
+    let err = hd
+        .verify_domain(&stranger, theirs.id, d.id)
+        .await
+        .expect_err("not theirs");
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
+
+    let v = hd
+        .verify_domain(&owner, ws.id, d.id)
+        .await
+        .expect("verified");
+    assert_eq!(v.state, DomainState::Active);
+    assert!(v.verified_at.is_some());
+    assert!(
+        v.dns_records
+            .iter()
+            .all(|r| r.valid.as_deref() == Some("valid"))
+    );
+}
