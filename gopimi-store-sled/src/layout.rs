@@ -7,6 +7,7 @@
 //! | `<table>` (rows) | scope ++ id | the [`crate::row`] encoding |
 //! | `<table>:loc` (workspace kinds only) | id | workspace (16 bytes) |
 //! | `<table>:idx` | scope ++ `0x01` ++ field# ++ value ++ id | empty |
+//! |  | `0xff`×16 ++ `0x01` ++ field# ++ value ++ id (cross-workspace fields, non-null values) | empty |
 //! |  | scope ++ `0x02` ++ set# ++ member ++ id | empty |
 //! |  | scope ++ `0x03` ++ workspace value ++ id (global kinds only) | empty |
 //! | `<table>:uniq` (kinds with unique keys) | unique# ++ [workspace value] ++ values | id |
@@ -38,6 +39,12 @@ pub const WORKSPACE: u8 = 3;
 
 /// The scope of global kinds.
 pub const GLOBAL_SCOPE: [u8; 16] = [0; 16];
+
+/// The pseudo-scope of the all-workspace index on a workspace-scoped kind's
+/// [cross-workspace fields](gopimi_core::store::KindSchema::cross_workspace_fields): the SLA
+/// sweep's due-ticket range. No workspace has this id (the max UUID is reserved), so its keys
+/// never mix with a workspace's.
+pub const CROSS_SCOPE: [u8; 16] = [0xff; 16];
 
 /// The trees of one kind.
 #[derive(Clone)]
@@ -289,6 +296,9 @@ pub fn entries(kind: Kind, row: &Row) -> Vec<(Role, Vec<u8>, Vec<u8>)> {
         k.extend_from_slice(id);
         out.push((Role::Idx, k, Vec::new()));
     }
+    for k in cross_entries(kind, row) {
+        out.push((Role::Idx, k, Vec::new()));
+    }
     for (j, set) in row.sets.iter().enumerate().take(schema.sets.len()) {
         for member in set {
             let mut k = set_prefix(&scope, j, *member);
@@ -313,6 +323,54 @@ pub fn entries(kind: Kind, row: &Row) -> Vec<(Role, Vec<u8>, Vec<u8>)> {
         }
     }
     out
+}
+
+/// The all-workspace index keys of a row's cross-workspace fields (set values only: the
+/// cross-workspace queries are ranges, which never match Null).
+pub fn cross_entries(kind: Kind, row: &Row) -> Vec<Vec<u8>> {
+    let schema = kind.schema();
+    if schema.scope != Scope::Workspace {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for name in schema.cross_workspace_fields() {
+        let Some(i) = schema.field_index(name) else {
+            continue;
+        };
+        if row.field(i).is_null() {
+            continue;
+        }
+        let mut k = field_prefix(&CROSS_SCOPE, i);
+        put_value(&mut k, row.field(i));
+        k.extend_from_slice(row.id.as_bytes());
+        out.push(k);
+    }
+    out
+}
+
+/// Format 1 stores predate the all-workspace index: writes its entries for every row once.
+/// Idempotent (an interrupted upgrade is redone on the next open).
+pub fn backfill_cross_entries(layout: &Layout) -> Result<u64> {
+    let mut written = 0;
+    for kind in Kind::ALL {
+        if kind.schema().cross_workspace_fields().is_empty() {
+            continue;
+        }
+        let trees = layout.kind(kind);
+        for kv in trees.rows.iter() {
+            let (k, v) = kv.map_err(|e| storage("upgrade: scan", e))?;
+            let id = crate::codec::trailing_id(&k)?;
+            let row = Row::decode(id, &v)?;
+            for key in cross_entries(kind, &row) {
+                trees
+                    .idx
+                    .insert(key, Vec::<u8>::new())
+                    .map_err(|e| storage("upgrade: write index", e))?;
+                written += 1;
+            }
+        }
+    }
+    Ok(written)
 }
 
 /// The encoding of one value (re-exported for the planner).

@@ -22,8 +22,10 @@ use crate::layout::storage;
 use gopimi_core::{Error, Result};
 use std::path::Path;
 
-/// The store format this build writes and the newest it opens.
-pub const STORE_FORMAT: u8 = 1;
+/// The store format this build writes and the newest it opens. Format 2 added the
+/// all-workspace index of cross-workspace fields (the SLA sweep's due tickets); a format 1
+/// store is upgraded in place when opened.
+pub const STORE_FORMAT: u8 = 2;
 
 const ENGINE: &[u8] = b"gopimi-store-sled";
 const KEY_ENGINE: &[u8] = b"engine";
@@ -102,8 +104,9 @@ pub fn open_db(path: &Path, config: sled::Config) -> Result<sled::Db> {
     }
 }
 
-/// Marks a new store, or checks the marker of an existing one.
-pub fn check_marker(path: &Path, meta: &sled::Tree, fresh: bool) -> Result<()> {
+/// Marks a new store, or checks the marker of an existing one; returns the format the store
+/// was written in.
+pub fn check_marker(path: &Path, meta: &sled::Tree, fresh: bool) -> Result<u8> {
     let engine = meta
         .get(KEY_ENGINE)
         .map_err(|e| storage("read marker", e))?;
@@ -114,7 +117,7 @@ pub fn check_marker(path: &Path, meta: &sled::Tree, fresh: bool) -> Result<()> {
             meta.insert(KEY_FORMAT, &[STORE_FORMAT])
                 .map_err(|e| storage("write marker", e))?;
             meta.flush().map_err(|e| storage("flush marker", e))?;
-            Ok(())
+            Ok(STORE_FORMAT)
         }
         None => Err(refuse(path, "it is a sled database not written by gopimi")),
         Some(e) if e.as_ref() != ENGINE => {
@@ -134,9 +137,17 @@ pub fn check_marker(path: &Path, meta: &sled::Tree, fresh: bool) -> Result<()> {
                     ),
                 ));
             }
-            Ok(())
+            Ok(format)
         }
     }
+}
+
+/// Records that the store now holds `STORE_FORMAT` (after an upgrade).
+pub fn mark_current(meta: &sled::Tree) -> Result<()> {
+    meta.insert(KEY_FORMAT, &[STORE_FORMAT])
+        .map_err(|e| storage("write marker", e))?;
+    meta.flush().map_err(|e| storage("flush marker", e))?;
+    Ok(())
 }
 
 /// Overwrites the format marker (tests of the newer-format refusal).

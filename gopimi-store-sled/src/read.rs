@@ -37,8 +37,9 @@
 //! is what a broad list with a total pays: see `BENCHMARKS.md`.
 //!
 //! Queries across workspaces on workspace-scoped kinds (`workspace_id: None`, meant for routing
-//! look-ups) use a global unique key when the filters pin one, and otherwise read the whole
-//! kind.
+//! look-ups) use a global unique key when the filters pin one; a range sorted on a
+//! cross-workspace field (the SLA sweep's due tickets) walks that field's all-workspace index;
+//! anything else reads the whole kind.
 //!
 //! Keyset cursors seek the sort index to the cursor's first value and compare exactly from
 //! there. The semantics, checked against the reference `MemoryStore` in the tests, are those of
@@ -46,8 +47,8 @@
 
 use crate::codec::{FIRST_NON_NULL, Reader, prefix_end, trailing_id};
 use crate::layout::{
-    GLOBAL_SCOPE, Layout, encoded, field_prefix, row_key, set_prefix, storage, unique_key,
-    workspace_prefix,
+    CROSS_SCOPE, GLOBAL_SCOPE, Layout, encoded, field_prefix, row_key, set_prefix, storage,
+    unique_key, workspace_prefix,
 };
 use crate::row::Row;
 use gopimi_core::Result;
@@ -532,6 +533,9 @@ pub fn query(layout: &Layout, q: &Query, tuning: Tuning) -> Result<QueryResult> 
         return Ok(page_in_memory(q, hit.into_iter().collect(), None));
     }
     let Some(scope) = plan.scope else {
+        if let Some(r) = cross_indexed(&plan)? {
+            return Ok(r);
+        }
         return cross_workspace(&plan);
     };
 
@@ -707,6 +711,100 @@ fn intersect(a: IdSet, b: &IdSet) -> IdSet {
     } else {
         b.iter().copied().filter(|id| a.contains(id)).collect()
     }
+}
+
+/// A cross-workspace query whose filters and first sort key are all on one
+/// [cross-workspace field](gopimi_core::store::KindSchema::cross_workspace_fields) (the SLA
+/// sweep: `sla_due_at < now`, oldest first, after a cursor, no total): walks that field's
+/// all-workspace index from the cursor, in the sort's direction, reading only the rows it
+/// returns (plus the rest of the last group of equal values, so ties are ordered by id like
+/// everywhere else). `None` for any other shape, which falls back to reading the kind.
+fn cross_indexed(plan: &Plan<'_>) -> Result<Option<QueryResult>> {
+    let q = plan.q;
+    let schema = q.kind.schema();
+    let Some(first) = q.sort.first().copied() else {
+        return Ok(None);
+    };
+    if q.count_total
+        || !q.search.is_empty()
+        || q.filters.is_empty()
+        || !schema.cross_workspace_fields().contains(&first.field)
+    {
+        return Ok(None);
+    }
+    let Some(field) = schema.field_index(first.field) else {
+        return Ok(None);
+    };
+    // Conditions that never match Null (the index holds set values only).
+    let ranged = q.filters.iter().all(|f| {
+        f.field() == first.field
+            && matches!(
+                f,
+                Filter::Eq(..)
+                    | Filter::In(..)
+                    | Filter::Gte(..)
+                    | Filter::Lte(..)
+                    | Filter::Lt(..)
+                    | Filter::NotNull(..)
+            )
+    });
+    if !ranged {
+        return Ok(None);
+    }
+    let sources = plan.sources(&CROSS_SCOPE);
+    let sizes = vec![None; sources.len()];
+    let walk = Walk::new(&CROSS_SCOPE, field, &sources, &sizes);
+    let (mut lo, mut hi) = (walk.lo.clone(), walk.hi.clone());
+    if let Some(v) = q
+        .after
+        .as_ref()
+        .and_then(|c| c.values.first())
+        .filter(|v| !v.is_null())
+    {
+        let at = with(&walk.prefix, &encoded(v));
+        if first.descending {
+            hi = min_end(hi, prefix_end(&at));
+        } else {
+            lo = lo.max(at);
+        }
+    }
+    let tree = &plan.layout.kind(q.kind).idx;
+    let range = (
+        Bound::Included(lo),
+        hi.map_or(Bound::Unbounded, Bound::Excluded),
+    );
+    let keys: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> = if first.descending
+    {
+        Box::new(tree.range(range).rev())
+    } else {
+        Box::new(tree.range(range))
+    };
+    let need = usize::try_from(q.offset.saturating_add(u64::from(q.limit))).unwrap_or(usize::MAX);
+    let mut rows = Vec::new();
+    let mut last_value: Option<Vec<u8>> = None;
+    for kv in keys {
+        let (k, _) = kv.map_err(|e| storage("scan cross-workspace index", e))?;
+        let value = k
+            .get(walk.prefix.len()..k.len().saturating_sub(16))
+            .unwrap_or_default();
+        if rows.len() >= need && last_value.as_deref() != Some(value) {
+            break;
+        }
+        let id = trailing_id(&k)?;
+        let Some(row) = plan.layout.find_row(q.kind, None, id)? else {
+            continue;
+        };
+        if !plan.matches(&row)
+            || q.after
+                .as_ref()
+                .is_some_and(|c| !after(&q.sort, &sort_values(&row, q), row.id, c))
+        {
+            continue;
+        }
+        last_value = Some(value.to_vec());
+        rows.push(row);
+    }
+    Ok(Some(page_in_memory(q, rows, None)))
 }
 
 /// Reads every row of the kind (cross-workspace queries on workspace-scoped kinds).

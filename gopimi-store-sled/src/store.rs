@@ -87,7 +87,13 @@ impl SledStore {
         temp: Option<tempfile::TempDir>,
     ) -> Result<SledStore> {
         let layout = Layout::open(&db)?;
-        check_marker(&path, &layout.meta, fresh)?;
+        if check_marker(&path, &layout.meta, fresh)? < 2 {
+            let n = crate::layout::backfill_cross_entries(&layout)?;
+            db.flush()
+                .map_err(|e| crate::layout::storage("upgrade: flush", e))?;
+            crate::open::mark_current(&layout.meta)?;
+            tracing::info!(entries = n, path = %path.display(), "sled store upgraded to format 2");
+        }
         Ok(SledStore {
             inner: Arc::new(Inner {
                 db,

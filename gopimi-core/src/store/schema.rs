@@ -182,6 +182,19 @@ impl KindSchema {
     pub fn field_index(&self, name: &str) -> Option<usize> {
         self.fields.iter().position(|f| f.name == name)
     }
+
+    /// Projected fields of a workspace-scoped kind that the core queries across workspaces
+    /// (`workspace_id: None`) with a range and a sort on the same field: the SLA sweep reads
+    /// `ticket.sla_due_at < now` oldest first, for every workspace at once. A backend keeps an
+    /// index over all workspaces on these fields, so such a query costs what it returns, not
+    /// a scan of the kind (SQL: an index on `(field, id)`; sled: global index entries). Other
+    /// cross-workspace queries are routing look-ups that a global unique key answers.
+    pub fn cross_workspace_fields(&self) -> &'static [&'static str] {
+        match self.kind {
+            Kind::Ticket => &["sla_due_at"],
+            _ => &[],
+        }
+    }
 }
 
 const fn f(name: &'static str, ty: FieldType) -> FieldDef {

@@ -39,6 +39,7 @@
 
 pub mod batch;
 pub mod counts;
+pub mod due;
 pub mod errors;
 pub mod filters;
 pub mod get_many;
@@ -281,6 +282,8 @@ macro_rules! __gopimi_conformance_cases {
             conformance_sort_multiple_keys = sort::multiple_keys (CurrentThread);
             conformance_sort_ties_broken_by_id = sort::ties_broken_by_id (CurrentThread);
             conformance_sort_default_is_id_order = sort::default_is_id_order (CurrentThread);
+
+            conformance_due_sla_due_across_workspaces = due::sla_due_across_workspaces (CurrentThread);
 
             conformance_pagination_offset_pages_with_totals = pagination::offset_pages_with_totals (CurrentThread);
             conformance_pagination_past_the_end_and_limit_zero = pagination::past_the_end_and_limit_zero (CurrentThread);
