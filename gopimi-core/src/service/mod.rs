@@ -141,7 +141,14 @@ struct Inner {
     plans: PlanTable,
     config: HelpdeskConfig,
     domains: Option<Arc<dyn DomainProvider>>,
+    /// Ticket creations in one workspace take turns within this process (striped by workspace
+    /// id): they all compare-and-set the workspace's ticket counter, and letting them race
+    /// only to retry wastes the store's time. Other processes still race, and retry.
+    creation_turns: Vec<tokio::sync::Mutex<()>>,
 }
+
+/// How many creation locks a helpdesk keeps (workspaces share them by hash).
+const CREATION_TURNS: usize = 64;
 
 /// The helpdesk: every operation of the product, over the ports it was built with.
 ///
@@ -209,6 +216,16 @@ impl Helpdesk {
 
     pub(crate) fn db(&self) -> &dyn Store {
         self.inner.store.as_ref()
+    }
+
+    /// The creation turn of a workspace (see `Inner::creation_turns`).
+    pub(crate) fn creation_turn(
+        &self,
+        workspace_id: crate::ids::WorkspaceId,
+    ) -> &tokio::sync::Mutex<()> {
+        let h = workspace_id.0.as_u128();
+        let i = ((h ^ (h >> 64)) as usize) % self.inner.creation_turns.len();
+        &self.inner.creation_turns[i]
     }
 }
 
@@ -286,6 +303,9 @@ impl HelpdeskBuilder {
                 plans: self.plans,
                 config: self.config,
                 domains: self.domains,
+                creation_turns: (0..CREATION_TURNS)
+                    .map(|_| tokio::sync::Mutex::new(()))
+                    .collect(),
             }),
         }
     }

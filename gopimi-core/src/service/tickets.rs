@@ -205,6 +205,7 @@ impl Helpdesk {
             false => None,
         };
 
+        let _turn = self.creation_turn(workspace_id).lock().await;
         with_retry(|| async {
             // Read the workspace first: its compare-and-set below fails if any ticket was
             // created since, so the count read after it is exact for the quota.
