@@ -7,6 +7,8 @@
 
 #![cfg(feature = "postgres")]
 
+mod common;
+
 use gopimi_core::blob::FsBlobStore;
 use gopimi_core::clock::SystemClock;
 use gopimi_core::mail::InboundEmail;
@@ -14,60 +16,12 @@ use gopimi_core::model::Purpose;
 use gopimi_core::pipeline::{InboundLimits, ingest};
 use gopimi_core::service::{Caller, Helpdesk, NewWorkspaceEmail, Registration};
 use gopimi_core::store::{Kind, Query, StoreExt};
-use sqlx::Connection;
 use std::process::Command;
 use std::sync::Arc;
 
 const BIN: &str = env!("CARGO_BIN_EXE_gopimi");
 const MAILS: usize = 40;
 const WORKERS: usize = 3;
-
-/// A fresh schema, dropped at the end.
-struct Schema {
-    admin_url: String,
-    name: String,
-}
-
-impl Schema {
-    async fn create(admin_url: &str) -> Schema {
-        let name = format!("gopimi_http_{}", uuid::Uuid::now_v7().simple());
-        let mut c = sqlx::PgConnection::connect(admin_url)
-            .await
-            .expect("connect to GOPIMI_TEST_POSTGRES_URL");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}")))
-            .execute(&mut c)
-            .await
-            .expect("create schema");
-        Schema {
-            admin_url: admin_url.to_owned(),
-            name,
-        }
-    }
-
-    /// The database URL with this schema as the search path.
-    fn url(&self) -> String {
-        let sep = if self.admin_url.contains('?') {
-            '&'
-        } else {
-            '?'
-        };
-        format!(
-            "{}{sep}options=-c%20search_path%3D{}",
-            self.admin_url, self.name
-        )
-    }
-
-    async fn drop_now(self) {
-        if let Ok(mut c) = sqlx::PgConnection::connect(&self.admin_url).await {
-            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "DROP SCHEMA IF EXISTS {} CASCADE",
-                self.name
-            )))
-            .execute(&mut c)
-            .await;
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_worker_processes_share_the_queue_and_do_each_job_once() {
@@ -78,7 +32,7 @@ async fn three_worker_processes_share_the_queue_and_do_each_job_once() {
         eprintln!("GOPIMI_TEST_POSTGRES_URL is not set: the multi-process test did not run");
         return;
     };
-    let schema = Schema::create(&admin_url).await;
+    let schema = common::PgSchema::create(&admin_url).await;
     let url = schema.url();
     let dir = tempfile::tempdir().expect("tempdir");
     let outbox = dir.path().join("outbox");
@@ -198,5 +152,5 @@ async fn three_worker_processes_share_the_queue_and_do_each_job_once() {
         .count();
     assert_eq!(sent, MAILS, "one notification email per ticket, none twice");
     drop(opened);
-    schema.drop_now().await;
+    drop(schema);
 }

@@ -24,32 +24,128 @@ pub struct TestServer {
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
     workers: Option<gopimi_http::workers::Workers>,
-    _tempdir: Option<tempfile::TempDir>,
+    _guard: Option<StoreGuard>,
+}
+
+/// What keeps a test store's data alive, and removes it at the end.
+pub enum StoreGuard {
+    /// A temporary folder (SQLite file, sled directory).
+    Dir(tempfile::TempDir),
+    /// A PostgreSQL schema, dropped at the end.
+    #[cfg(feature = "postgres")]
+    Pg(PgSchema),
+}
+
+/// A fresh PostgreSQL schema in the database `GOPIMI_TEST_POSTGRES_URL` names; dropped when
+/// the guard is.
+#[cfg(feature = "postgres")]
+pub struct PgSchema {
+    admin_url: String,
+    name: String,
+}
+
+#[cfg(feature = "postgres")]
+impl PgSchema {
+    /// Creates the schema.
+    pub async fn create(admin_url: &str) -> PgSchema {
+        use sqlx::Connection;
+        let name = format!("gopimi_http_{}", uuid::Uuid::now_v7().simple());
+        let mut c = sqlx::PgConnection::connect(admin_url)
+            .await
+            .expect("connect to GOPIMI_TEST_POSTGRES_URL");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}")))
+            .execute(&mut c)
+            .await
+            .expect("create schema");
+        PgSchema {
+            admin_url: admin_url.to_owned(),
+            name,
+        }
+    }
+
+    /// The database URL with this schema as the search path.
+    pub fn url(&self) -> String {
+        let sep = if self.admin_url.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        format!(
+            "{}{sep}options=-c%20search_path%3D{name}&application_name={name}",
+            self.admin_url,
+            name = self.name
+        )
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        let (url, name) = (self.admin_url.clone(), self.name.clone());
+        // A thread of its own: drop may run inside a runtime that is shutting down.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                use sqlx::Connection;
+                if let Ok(mut c) = sqlx::PgConnection::connect(&url).await {
+                    let _ = sqlx::query(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                         WHERE application_name = $1",
+                    )
+                    .bind(&name)
+                    .execute(&mut c)
+                    .await;
+                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                        "SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS {name} CASCADE"
+                    )))
+                    .execute(&mut c)
+                    .await;
+                }
+            });
+        })
+        .join();
+    }
 }
 
 /// The store of a test server: in memory, or the backend named by `GOPIMI_TEST_DATABASE`
-/// (`sqlite` or `sled`, each in a fresh temporary folder), so the whole suite can run on a real
-/// store: `GOPIMI_TEST_DATABASE=sqlite cargo test -p gopimi-http`.
-pub async fn test_store() -> (Arc<dyn Store>, Option<tempfile::TempDir>) {
+/// (`sqlite` or `sled`, each in a fresh temporary folder; `postgres`, in a fresh schema of the
+/// database `GOPIMI_TEST_POSTGRES_URL` names), so the whole suite can run on a real store:
+/// `GOPIMI_TEST_DATABASE=postgres cargo test -p gopimi-http --all-features`.
+pub async fn test_store() -> (Arc<dyn Store>, Option<StoreGuard>) {
     let choice = std::env::var("GOPIMI_TEST_DATABASE").unwrap_or_default();
     open_store(&choice).await
 }
 
-/// Opens a fresh store of a kind (`memory`, `sqlite`, `sled`).
-pub async fn open_store(kind: &str) -> (Arc<dyn Store>, Option<tempfile::TempDir>) {
+/// Opens a fresh store of a kind (`memory`, `sqlite`, `sled`, `postgres`).
+pub async fn open_store(kind: &str) -> (Arc<dyn Store>, Option<StoreGuard>) {
     if kind.is_empty() || kind == "memory" {
         return (Arc::new(MemoryStore::new()), None);
+    }
+    #[cfg(feature = "postgres")]
+    if kind == "postgres" {
+        let admin = std::env::var("GOPIMI_TEST_POSTGRES_URL")
+            .expect("GOPIMI_TEST_DATABASE=postgres needs GOPIMI_TEST_POSTGRES_URL");
+        let schema = PgSchema::create(&admin).await;
+        let opened = gopimi_http::backend::open(&schema.url())
+            .await
+            .expect("open the test schema");
+        return (opened.store, Some(StoreGuard::Pg(schema)));
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let url = match kind {
         "sqlite" => format!("sqlite://{}", dir.path().join("test.db").display()),
         "sled" => format!("sled://{}", dir.path().join("sled").display()),
-        other => panic!("GOPIMI_TEST_DATABASE={other}: expected memory, sqlite or sled"),
+        other => panic!("GOPIMI_TEST_DATABASE={other}: expected memory, sqlite, sled or postgres"),
     };
     let opened = gopimi_http::backend::open(&url)
         .await
         .expect("open test store");
-    (opened.store, Some(dir))
+    (opened.store, Some(StoreGuard::Dir(dir)))
 }
 
 impl TestServer {
@@ -106,9 +202,9 @@ impl TestServer {
         plans: PlanTable,
         adjust: impl FnOnce(AppState) -> AppState,
         outbox: Option<std::path::PathBuf>,
-        store: Option<(Arc<dyn Store>, Option<tempfile::TempDir>)>,
+        store: Option<(Arc<dyn Store>, Option<StoreGuard>)>,
     ) -> TestServer {
-        let (store, tempdir) = match store {
+        let (store, guard) = match store {
             Some(s) => s,
             None => test_store().await,
         };
@@ -163,7 +259,7 @@ impl TestServer {
             stop: Some(tx),
             task: Some(task),
             workers,
-            _tempdir: tempdir,
+            _guard: guard,
         }
     }
 
