@@ -162,6 +162,9 @@ impl Helpdesk {
             w.require_exists(Kind::Organization, acc.scope(), o.id.0);
         }
         w.insert(&mut contact)?;
+        self.hooks(acc.ws())
+            .await?
+            .contact(&mut w, "contact.created", &contact, now)?;
         w.apply(self.db())
             .await
             .map_err(|e| on_unique(e, "contact_email", "email", EMAIL_TAKEN))?;
@@ -314,6 +317,7 @@ impl Helpdesk {
             Some(None) => Some(None),
             None => None,
         };
+        let hooks = self.hooks(workspace_id).await?;
         with_retry(|| async {
             let mut c = self.load_contact(&acc, id).await?;
             let before = c.clone();
@@ -341,6 +345,7 @@ impl Helpdesk {
                 w.require_exists(Kind::Organization, acc.scope(), o.id.0);
             }
             w.update(&mut c)?;
+            hooks.contact(&mut w, "contact.updated", &c, c.updated_at)?;
             w.apply(self.db())
                 .await
                 .map_err(|e| on_unique(e, "contact_email", "email", EMAIL_TAKEN))?;

@@ -74,6 +74,8 @@ pub mod ticket_list;
 pub mod tickets;
 pub mod tokens;
 pub mod users;
+pub mod webhook_hook;
+pub mod webhooks;
 pub mod workspaces;
 
 pub use access::{Access, Caller};
@@ -104,6 +106,7 @@ pub use ticket_list::{Embed, TicketQuery, TicketView};
 pub use tickets::{AgentSummary, NewTicket, OpenedTicket, TicketOrigin, TicketPatch};
 pub use tokens::IssuedToken;
 pub use users::{ProfilePatch, Registration};
+pub use webhooks::{CreatedWebhook, NewWebhook, WebhookPatch};
 pub use workspaces::{WorkspacePatch, WorkspaceSummary};
 
 use crate::blob::{BlobStore, MemoryBlobStore};
@@ -120,6 +123,8 @@ pub struct HelpdeskConfig {
     pub default_plan: Plan,
     /// The domain forwarding addresses are issued on (`<random>@<platform_domain>`).
     pub platform_domain: String,
+    /// Where webhook endpoints may point (private addresses only when allowed).
+    pub webhook_urls: crate::webhooks::UrlPolicy,
 }
 
 impl Default for HelpdeskConfig {
@@ -127,6 +132,7 @@ impl Default for HelpdeskConfig {
         HelpdeskConfig {
             default_plan: Plan::Business,
             platform_domain: "mail.gopimi.localhost".to_owned(),
+            webhook_urls: crate::webhooks::UrlPolicy::default(),
         }
     }
 }
@@ -247,6 +253,13 @@ impl HelpdeskBuilder {
     /// The platform domain forwarding addresses are issued on.
     pub fn platform_domain(mut self, domain: impl Into<String>) -> Self {
         self.config.platform_domain = domain.into().trim().to_ascii_lowercase();
+        self
+    }
+
+    /// Lets webhook endpoints point to loopback and private addresses (development only;
+    /// `GOPIMI_WEBHOOK_ALLOW_PRIVATE`).
+    pub fn webhook_allow_private(mut self, allow: bool) -> Self {
+        self.config.webhook_urls = crate::webhooks::UrlPolicy::new(allow);
         self
     }
 
