@@ -246,7 +246,8 @@ fn helpdesk(
 ) -> Result<Helpdesk, gopimi_core::Error> {
     let mut b = Helpdesk::builder(store)
         .blobs(blobs)
-        .default_plan(args.default_plan.parse()?);
+        .default_plan(args.default_plan.parse()?)
+        .webhook_allow_private(args.webhook_allow_private);
     if let Some(d) = args
         .platform_domain
         .as_deref()
@@ -370,7 +371,33 @@ fn pipeline(
 ) -> Result<(crate::jobs::Pipeline, String), gopimi_core::Error> {
     let (sender, line) = crate::providers::mail_sender(args)?;
     let signer = crate::providers::message_id_signer(args, backend != backend::Backend::Memory)?;
-    Ok((crate::jobs::Pipeline { sender, signer }, line))
+    #[cfg(feature = "webhooks")]
+    let webhooks = {
+        let policy = gopimi_core::webhooks::WebhookPolicy {
+            urls: gopimi_core::webhooks::UrlPolicy::new(args.webhook_allow_private),
+            ..Default::default()
+        };
+        let domain = args
+            .platform_domain
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .unwrap_or("mail.gopimi.localhost");
+        Some(crate::jobs::default_webhooks(
+            policy,
+            format!("notifications@{domain}"),
+        )?)
+    };
+    #[cfg(not(feature = "webhooks"))]
+    let webhooks = None;
+    Ok((
+        crate::jobs::Pipeline {
+            sender,
+            signer,
+            webhooks,
+        },
+        line,
+    ))
 }
 
 fn start_workers(

@@ -123,6 +123,7 @@ impl TestServer {
                     gopimi_core::mail::outbox::OutboxSender::new(dir).expect("outbox"),
                 ),
                 signer: gopimi_core::mail::MessageIdSigner::new(b"test signing secret, 32 bytes.."),
+                webhooks: None,
             };
             let mut w = gopimi_http::workers::Workers::new();
             w.spawn_jobs(
