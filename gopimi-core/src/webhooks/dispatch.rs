@@ -58,9 +58,8 @@ impl JobHandler for DispatchHandler {
         );
         event.id = format!("evt_{}", job.id.0.simple());
         let mut w = Writes::new();
-        // Dated when the event happened, so it sorts among the ticket's other events in the
-        // order they happened (the ordering rule compares creation times).
-        fan_out(&mut w, &endpoints, &event, p.occurred_at)?;
+        // Due now (the claim time); dated when the event happened (see `delivery_for`).
+        fan_out(&mut w, &endpoints, &event, job.updated_at)?;
         w.apply(db).await
     }
 }

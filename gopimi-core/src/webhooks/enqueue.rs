@@ -29,7 +29,8 @@ pub async fn enabled_endpoints(store: &dyn Store, workspace_id: WorkspaceId) -> 
     store.find(&q).await
 }
 
-/// A new pending delivery of `event` to `hook`, due at `now`.
+/// A new pending delivery of `event` to `hook`, due at `now`. It is dated when the event
+/// happened, which is what the ordering rule compares.
 pub fn delivery_for(hook: &Webhook, event: &Event, now: DateTime<Utc>) -> WebhookDelivery {
     WebhookDelivery {
         id: WebhookDeliveryId::new(),
@@ -48,7 +49,7 @@ pub fn delivery_for(hook: &Webhook, event: &Event, now: DateTime<Utc>) -> Webhoo
         next_attempt_at: Some(now),
         attempt_log: Vec::new(),
         redelivery_of: None,
-        created_at: now,
+        created_at: event.occurred_at,
         updated_at: now,
         version: 0,
     }
