@@ -158,3 +158,40 @@ impl WebhookTransport for ReqwestTransport {
         Ok(WebhookResponse { status, body })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The check is on the resolved addresses: a name that is not an address literal but
+    /// resolves to loopback is refused unless private addresses are allowed.
+    #[tokio::test]
+    async fn names_resolving_to_private_addresses_are_refused() {
+        let name: Name = "localhost".parse().expect("name");
+        let refused = CheckedResolver(UrlPolicy::default()).resolve(name).await;
+        let Err(e) = refused else {
+            panic!("localhost must be refused");
+        };
+        assert!(e.downcast_ref::<Refused>().is_some(), "{e}");
+        let name: Name = "localhost".parse().expect("name");
+        let allowed = CheckedResolver(UrlPolicy::new(true))
+            .resolve(name)
+            .await
+            .expect("allowed when configured");
+        assert!(allowed.into_iter().all(|a| a.ip().is_loopback()));
+    }
+
+    /// A refusal by the resolver surfaces as `Refused` (final), not as a network error.
+    #[tokio::test]
+    async fn a_refused_resolution_is_reported_as_refused() {
+        let t = ReqwestTransport::new(TransportConfig::default()).expect("transport");
+        // Straight through the client, below the URL check: the resolver is the last line.
+        let res = t
+            .client
+            .post("http://localhost:9/")
+            .send()
+            .await
+            .expect_err("refused");
+        assert!(matches!(failure(&res), SendFailure::Refused(_)), "{res}");
+    }
+}

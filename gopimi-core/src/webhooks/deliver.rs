@@ -22,6 +22,7 @@ use super::transport::{SendFailure, WebhookRequest, WebhookResponse, WebhookTran
 use super::{ATTEMPT_LOG_MAX, RESPONSE_EXCERPT_MAX};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
+use crate::ids::{WebhookId, WorkspaceId};
 use crate::jobs::{JobHandler, job};
 use crate::model::{Job, Webhook, WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus};
 use crate::service::retry::with_retry;
@@ -107,21 +108,10 @@ impl Deliverer {
 
     /// The oldest pending delivery with the same endpoint and order key.
     async fn head_of_line(&self, d: &WebhookDelivery) -> Result<Option<WebhookDelivery>> {
-        let Some(key) = &d.order_key else {
-            return Ok(None);
-        };
-        let q = Query::new(Kind::WebhookDelivery, Some(d.workspace_id.0))
-            .filter(Filter::Eq("webhook_id", Value::Uuid(d.webhook_id.0)))
-            .filter(Filter::Eq(
-                "order_key",
-                crate::search::truncate(key, 128).into(),
-            ))
-            .filter(Filter::Eq(
-                "delivery_status",
-                WebhookDeliveryStatus::Pending.as_str().into(),
-            ))
-            .sort(SortKey::asc("created_at"));
-        self.store.find_one(&q).await
+        match &d.order_key {
+            None => Ok(None),
+            Some(key) => self.store.find_one(&head_of_line_query(d.workspace_id, d.webhook_id, key)).await,
+        }
     }
 
     /// Puts a delivery's job back for `at` (no attempt used).
@@ -295,6 +285,24 @@ impl Deliverer {
         })
         .await
     }
+}
+
+/// The query of the ordering rule: pending deliveries of one endpoint and order key, oldest
+/// first (creation time, then id; ids are time-ordered). Its first row is the only one of them
+/// that may be sent. The conformance suite pins it down on every store.
+pub fn head_of_line_query(workspace_id: WorkspaceId, webhook_id: WebhookId, order_key: &str) -> Query {
+    Query::new(Kind::WebhookDelivery, Some(workspace_id.0))
+        .filter(Filter::Eq("webhook_id", Value::Uuid(webhook_id.0)))
+        .filter(Filter::Eq(
+            "order_key",
+            crate::search::truncate(order_key, 128).into(),
+        ))
+        .filter(Filter::Eq(
+            "delivery_status",
+            WebhookDeliveryStatus::Pending.as_str().into(),
+        ))
+        .sort(SortKey::asc("created_at"))
+        .limit(1)
 }
 
 /// The first bytes of a response body, as text.
