@@ -41,7 +41,10 @@ impl std::fmt::Debug for Pipeline {
 
 /// The reqwest transport with the default limits and `policy`'s address rule.
 #[cfg(feature = "webhooks")]
-pub fn default_webhooks(policy: WebhookPolicy, from_address: String) -> gopimi_core::Result<Webhooks> {
+pub fn default_webhooks(
+    policy: WebhookPolicy,
+    from_address: String,
+) -> gopimi_core::Result<Webhooks> {
     let transport = crate::webhook_transport::ReqwestTransport::new(
         crate::webhook_transport::TransportConfig {
             urls: policy.urls,

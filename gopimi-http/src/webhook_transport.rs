@@ -74,9 +74,8 @@ impl Resolve for CheckedResolver {
         let policy = self.0;
         let host = name.as_str().to_owned();
         Box::pin(async move {
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let allowed: Vec<SocketAddr> = found
                 .into_iter()
                 .filter(|a| policy.allows_ip(a.ip()))
@@ -103,10 +102,7 @@ impl ReqwestTransport {
         Ok(ReqwestTransport { client, config })
     }
 
-    async fn read_body(
-        &self,
-        mut res: reqwest::Response,
-    ) -> Result<Vec<u8>, reqwest::Error> {
+    async fn read_body(&self, mut res: reqwest::Response) -> Result<Vec<u8>, reqwest::Error> {
         let mut body = Vec::new();
         while let Some(chunk) = res.chunk().await? {
             let room = self.config.max_response_bytes.saturating_sub(body.len());

@@ -78,11 +78,7 @@ impl Receiver {
         let app = axum::Router::new().fallback(move |headers: HeaderMap, body: Bytes| {
             let state = state.clone();
             async move {
-                state
-                    .got
-                    .lock()
-                    .expect("lock")
-                    .push(Got { headers, body });
+                state.got.lock().expect("lock").push(Got { headers, body });
                 let next = state.script.lock().expect("lock").pop_front();
                 let default = *state.default.lock().expect("lock");
                 match next.unwrap_or(Reply::Status(default)) {
@@ -109,7 +105,10 @@ impl Receiver {
     }
 
     fn then(&self, replies: &[Reply]) {
-        self.script.lock().expect("lock").extend(replies.iter().copied());
+        self.script
+            .lock()
+            .expect("lock")
+            .extend(replies.iter().copied());
     }
 
     fn always(&self, status: u16) {
@@ -220,7 +219,11 @@ impl Env {
 
     async fn ticket(&self, subject: &str) -> String {
         let (status, body) = self
-            .call(Method::POST, "/tickets", Some(json!({ "subject": subject })))
+            .call(
+                Method::POST,
+                "/tickets",
+                Some(json!({ "subject": subject })),
+            )
             .await;
         assert_eq!(status, 201, "create ticket: {body}");
         body["id"].as_str().expect("id").to_owned()
@@ -325,7 +328,9 @@ async fn deliveries_are_signed_and_a_rotated_secret_signs_alongside_the_new_one(
     assert!(!integrator_accepts(&secret, &last));
 
     // Neither GET nor the list ever shows a secret.
-    let (_, one) = env.call(Method::GET, &format!("/webhooks/{hook}"), None).await;
+    let (_, one) = env
+        .call(Method::GET, &format!("/webhooks/{hook}"), None)
+        .await;
     let (_, list) = env.call(Method::GET, "/webhooks", None).await;
     for v in [&one, &list] {
         let text = v.to_string();
@@ -366,7 +371,10 @@ async fn failed_attempts_are_retried_after_500s_and_timeouts_and_logged() {
     assert_eq!(env.rx.got().len(), 3, "nothing after success");
 
     // Same event id on every attempt; each signed.
-    assert!(got.iter().all(|g| g.header("webhook-id") == got[0].header("webhook-id")));
+    assert!(
+        got.iter()
+            .all(|g| g.header("webhook-id") == got[0].header("webhook-id"))
+    );
     assert!(got.iter().all(|g| integrator_accepts(&secret, g)));
 
     let log = env.deliveries(&hook).await;
@@ -406,7 +414,12 @@ async fn a_tickets_events_arrive_in_order_while_an_earlier_one_is_retried() {
     let got = env.rx.got();
     let ids: Vec<String> = got
         .iter()
-        .map(|g| g.json()["data"]["ticket"]["id"].as_str().unwrap_or_default().to_owned())
+        .map(|g| {
+            g.json()["data"]["ticket"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
         .collect();
     assert_eq!(ids, [a.clone(), b.clone()], "A once (failed), then B");
 
@@ -459,7 +472,9 @@ async fn an_endpoint_that_keeps_failing_is_disabled_and_its_owner_told() {
     env.later().await;
     assert_eq!(env.rx.got().len(), 3);
 
-    let (_, h) = env.call(Method::GET, &format!("/webhooks/{hook}"), None).await;
+    let (_, h) = env
+        .call(Method::GET, &format!("/webhooks/{hook}"), None)
+        .await;
     assert_eq!(h["enabled"], false, "{h}");
     assert!(
         h["disabled_reason"]
@@ -645,11 +660,7 @@ async fn routes_are_for_owners_of_the_workspace() {
     let new = json!({ "url": "https://hooks.example.com/in", "events": ["ticket.created"] });
 
     // No token.
-    let res = s
-        .req(Method::GET, &base)
-        .send()
-        .await
-        .expect("send");
+    let res = s.req(Method::GET, &base).send().await.expect("send");
     assert_eq!(res.status().as_u16(), 401);
 
     // A member may not.
@@ -664,7 +675,11 @@ async fn routes_are_for_owners_of_the_workspace() {
     let (status, created) = s.call(&t.owner, Method::POST, &base, Some(new)).await;
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_str().expect("id").to_owned();
-    assert!(created["secret"].as_str().is_some_and(|s| s.starts_with("whsec_")));
+    assert!(
+        created["secret"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("whsec_"))
+    );
     assert_eq!(created["events"], json!(["ticket.created"]));
     assert_eq!(created["enabled"], true);
     let one = format!("{base}/{id}");
@@ -731,7 +746,12 @@ async fn routes_are_for_owners_of_the_workspace() {
 
     // Rotation without a body, deliveries paginated, test, delete.
     let (status, rotated) = s
-        .call(&t.owner, Method::POST, &format!("{one}/rotate-secret"), None)
+        .call(
+            &t.owner,
+            Method::POST,
+            &format!("{one}/rotate-secret"),
+            None,
+        )
         .await;
     assert_eq!(status, 200, "{rotated}");
     assert_ne!(rotated["secret"], created["secret"]);

@@ -342,9 +342,7 @@ impl Helpdesk {
     async fn enabled_hook(&self, acc: &Access, id: WebhookId) -> Result<Webhook> {
         let hook: Webhook = self.db().require(acc.scope(), id.0).await?;
         if !hook.enabled {
-            return Err(Error::conflict(
-                "the webhook is disabled; enable it first",
-            ));
+            return Err(Error::conflict("the webhook is disabled; enable it first"));
         }
         Ok(hook)
     }

@@ -47,10 +47,17 @@ pub async fn head_of_line(store: Arc<dyn Store>) {
     // `first_tie` was built before `second_tie`, so its (time-ordered) id is smaller.
     assert!(first_tie.id < second_tie.id);
     let q = head_of_line_query(w, hook.id, "ticket:1");
-    async fn head_id(s: &dyn Store, q: &crate::store::Query) -> Option<crate::ids::WebhookDeliveryId> {
+    async fn head_id(
+        s: &dyn Store,
+        q: &crate::store::Query,
+    ) -> Option<crate::ids::WebhookDeliveryId> {
         ok(s.find_one::<WebhookDelivery>(q).await, "head of line").map(|d| d.id)
     }
-    assert_eq!(head_id(s, &q).await, Some(first_tie.id), "oldest, ties by id");
+    assert_eq!(
+        head_id(s, &q).await,
+        Some(first_tie.id),
+        "oldest, ties by id"
+    );
     first_tie.status = WebhookDeliveryStatus::Failed;
     save(s, &mut first_tie).await;
     assert_eq!(head_id(s, &q).await, Some(second_tie.id));

@@ -110,7 +110,11 @@ impl Deliverer {
     async fn head_of_line(&self, d: &WebhookDelivery) -> Result<Option<WebhookDelivery>> {
         match &d.order_key {
             None => Ok(None),
-            Some(key) => self.store.find_one(&head_of_line_query(d.workspace_id, d.webhook_id, key)).await,
+            Some(key) => {
+                self.store
+                    .find_one(&head_of_line_query(d.workspace_id, d.webhook_id, key))
+                    .await
+            }
         }
     }
 
@@ -258,7 +262,12 @@ impl Deliverer {
             url: h.url.clone(),
             reason,
         };
-        w.insert(&mut job(NOTICE_QUEUE, &payload, Some(h.workspace_id.0), now)?)?;
+        w.insert(&mut job(
+            NOTICE_QUEUE,
+            &payload,
+            Some(h.workspace_id.0),
+            now,
+        )?)?;
         Ok(())
     }
 
@@ -290,7 +299,11 @@ impl Deliverer {
 /// The query of the ordering rule: pending deliveries of one endpoint and order key, oldest
 /// first (creation time, then id; ids are time-ordered). Its first row is the only one of them
 /// that may be sent. The conformance suite pins it down on every store.
-pub fn head_of_line_query(workspace_id: WorkspaceId, webhook_id: WebhookId, order_key: &str) -> Query {
+pub fn head_of_line_query(
+    workspace_id: WorkspaceId,
+    webhook_id: WebhookId,
+    order_key: &str,
+) -> Query {
     Query::new(Kind::WebhookDelivery, Some(workspace_id.0))
         .filter(Filter::Eq("webhook_id", Value::Uuid(webhook_id.0)))
         .filter(Filter::Eq(

@@ -22,7 +22,10 @@ pub struct DeliverPayload {
 }
 
 /// A workspace's enabled endpoints (read once per change; most workspaces have none).
-pub async fn enabled_endpoints(store: &dyn Store, workspace_id: WorkspaceId) -> Result<Vec<Webhook>> {
+pub async fn enabled_endpoints(
+    store: &dyn Store,
+    workspace_id: WorkspaceId,
+) -> Result<Vec<Webhook>> {
     let q = Query::new(Kind::Webhook, Some(workspace_id.0))
         .filter(Filter::Eq("enabled", Value::Bool(true)))
         .limit(super::ENDPOINTS_MAX);

@@ -166,7 +166,11 @@ mod tests {
         ] {
             assert!(p.check_url(url).is_ok(), "{url} should pass");
         }
-        assert!(UrlPolicy::new(true).check_url("http://127.0.0.1:9/").is_ok());
+        assert!(
+            UrlPolicy::new(true)
+                .check_url("http://127.0.0.1:9/")
+                .is_ok()
+        );
         assert!(!p.allows_ip("10.0.0.1".parse().expect("ip")));
         assert!(UrlPolicy::new(true).allows_ip("10.0.0.1".parse().expect("ip")));
     }
