@@ -787,3 +787,118 @@ async fn routes_are_for_owners_of_the_workspace() {
     let (status, _) = s.call(&t.owner, Method::GET, &one, None).await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn every_kind_of_change_emits_its_event() {
+    let env = Env::start(true, WebhookPolicy::default()).await;
+    let (hook, secret) = env.hook(json!(["*"])).await;
+    let owner_id = env.owner.id.clone();
+
+    let (status, contact) = env
+        .call(
+            Method::POST,
+            "/contacts",
+            Some(json!({ "name": "Ada", "email": "ada@example.com" })),
+        )
+        .await;
+    assert_eq!(status, 201, "{contact}");
+    let contact_id = contact["id"].as_str().expect("id").to_owned();
+    let (status, _) = env
+        .call(
+            Method::PATCH,
+            &format!("/contacts/{contact_id}"),
+            Some(json!({ "name": "Ada L." })),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, conv) = env
+        .call(
+            Method::POST,
+            "/conversations",
+            Some(json!({ "subject": "Lunch?" })),
+        )
+        .await;
+    assert_eq!(status, 201, "{conv}");
+    let conv_id = conv["id"].as_str().expect("id").to_owned();
+    let (status, _) = env
+        .call(
+            Method::POST,
+            &format!("/conversations/{conv_id}/messages"),
+            Some(json!({ "body": "Noted", "internal": true })),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let ticket = env.ticket("Everything").await;
+    let (status, _) = env
+        .call(
+            Method::PATCH,
+            &format!("/tickets/{ticket}"),
+            Some(json!({ "agent_id": owner_id })),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = env
+        .call(
+            Method::POST,
+            &format!("/tickets/{ticket}/messages"),
+            Some(json!({ "body": "Internal note", "internal": true })),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, _) = env
+        .call(Method::DELETE, &format!("/tickets/{ticket}/permanent"), None)
+        .await;
+    assert_eq!(status, 204);
+    env.drain().await;
+
+    let mut types = env.rx.types();
+    types.sort();
+    let mut expected = vec![
+        "contact.created",
+        "contact.updated",
+        "conversation.created",
+        "conversation.message_created",
+        "ticket.created",
+        "ticket.updated",
+        "ticket.assigned",
+        "message.created",
+        "ticket.deleted",
+    ];
+    expected.sort_unstable();
+    assert_eq!(types, expected);
+    let got = env.rx.got();
+    assert!(got.iter().all(|g| integrator_accepts(&secret, g)));
+    let by_type = |t: &str| {
+        got.iter()
+            .find(|g| g.event_type() == t)
+            .map(Got::json)
+            .expect("event")
+    };
+    assert_eq!(by_type("contact.updated")["data"]["contact"]["name"], "Ada L.");
+    assert_eq!(by_type("ticket.assigned")["data"]["to"], owner_id.as_str());
+    let note = by_type("message.created");
+    assert_eq!(note["data"]["ticket_id"], ticket.as_str());
+    assert_eq!(note["data"]["message"]["body_text"], "Internal note");
+    assert_eq!(
+        by_type("conversation.message_created")["data"]["conversation_id"],
+        conv_id.as_str()
+    );
+    assert_eq!(by_type("ticket.deleted")["data"]["ticket"]["id"], ticket.as_str());
+    // The ticket's own events reached the endpoint in the order they happened.
+    let ticket_events: Vec<String> = got
+        .iter()
+        .filter(|g| g.event_type().starts_with("ticket.") || g.event_type() == "message.created")
+        .map(Got::event_type)
+        .collect();
+    assert_eq!(
+        ticket_events,
+        [
+            "ticket.created",
+            "ticket.updated",
+            "ticket.assigned",
+            "message.created",
+            "ticket.deleted"
+        ]
+    );
+    assert_eq!(env.deliveries(&hook).await.len(), 9);
+}
