@@ -28,6 +28,8 @@ use sha2::Sha256;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
+const INBOUND_SECRET: &str = "inbound-secret";
+
 /// What the receiver answers to one request.
 #[derive(Debug, Clone, Copy)]
 enum Reply {
@@ -180,7 +182,11 @@ impl Env {
             }),
         };
         let runner = gopimi_http::jobs::runner(&desk, &pipeline);
-        let s = TestServer::with_helpdesk(desk, HttpConfig::default()).await;
+        let config = HttpConfig {
+            inbound_secret: Some(INBOUND_SECRET.into()),
+            ..HttpConfig::default()
+        };
+        let s = TestServer::with_helpdesk(desk, config).await;
         let owner = s.register("owner@acme.test").await;
         let ws = s.workspace(&owner, "Acme").await;
         let rx = Receiver::start().await;
@@ -901,4 +907,55 @@ async fn every_kind_of_change_emits_its_event() {
         ]
     );
     assert_eq!(env.deliveries(&hook).await.len(), 9);
+}
+
+#[tokio::test]
+async fn mail_turned_into_a_ticket_and_a_threaded_reply_emit_their_events() {
+    let env = Env::start(true, WebhookPolicy::default()).await;
+    let (status, email) = env
+        .call(
+            Method::POST,
+            "/emails",
+            Some(json!({ "address": "support@acme.test", "purpose": "ticket" })),
+        )
+        .await;
+    assert_eq!(status, 201, "{email}");
+    env.hook(json!(["ticket.created", "message.created"])).await;
+    let post = |mail: &'static str| {
+        env.s
+            .req(Method::POST, "/inbound/raw?recipient=support@acme.test")
+            .bearer_auth(INBOUND_SECRET)
+            .header("content-type", "message/rfc822")
+            .body(mail)
+            .send()
+    };
+    let res = post(
+        "From: Bob <bob@example.com>\r\nTo: support@acme.test\r\nSubject: Broken printer\r\n\
+         Message-ID: <first@example.com>\r\nDate: Mon, 2 Mar 2026 10:00:00 +0000\r\n\r\nIt is on fire.\r\n",
+    )
+    .await
+    .expect("post");
+    assert_eq!(res.status().as_u16(), 202);
+    env.drain().await;
+    let res = post(
+        "From: Bob <bob@example.com>\r\nTo: support@acme.test\r\nSubject: Re: Broken printer\r\n\
+         Message-ID: <second@example.com>\r\nIn-Reply-To: <first@example.com>\r\n\
+         References: <first@example.com>\r\nDate: Mon, 2 Mar 2026 10:05:00 +0000\r\n\r\nStill burning.\r\n",
+    )
+    .await
+    .expect("post");
+    assert_eq!(res.status().as_u16(), 202);
+    env.drain().await;
+
+    assert_eq!(
+        env.rx.types(),
+        ["ticket.created", "message.created", "message.created"]
+    );
+    let got = env.rx.got();
+    let ticket = got[0].json()["data"]["ticket"]["id"].clone();
+    assert_eq!(got[0].json()["data"]["ticket"]["subject"], "Broken printer");
+    for g in &got[1..] {
+        assert_eq!(g.json()["data"]["ticket_id"], ticket);
+        assert_eq!(g.json()["data"]["message"]["kind"], "inbound");
+    }
 }
