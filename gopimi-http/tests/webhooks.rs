@@ -852,7 +852,11 @@ async fn every_kind_of_change_emits_its_event() {
         .await;
     assert_eq!(status, 201);
     let (status, _) = env
-        .call(Method::DELETE, &format!("/tickets/{ticket}/permanent"), None)
+        .call(
+            Method::DELETE,
+            &format!("/tickets/{ticket}/permanent"),
+            None,
+        )
         .await;
     assert_eq!(status, 204);
     env.drain().await;
@@ -880,7 +884,10 @@ async fn every_kind_of_change_emits_its_event() {
             .map(Got::json)
             .expect("event")
     };
-    assert_eq!(by_type("contact.updated")["data"]["contact"]["name"], "Ada L.");
+    assert_eq!(
+        by_type("contact.updated")["data"]["contact"]["name"],
+        "Ada L."
+    );
     assert_eq!(by_type("ticket.assigned")["data"]["to"], owner_id.as_str());
     let note = by_type("message.created");
     assert_eq!(note["data"]["ticket_id"], ticket.as_str());
@@ -889,7 +896,10 @@ async fn every_kind_of_change_emits_its_event() {
         by_type("conversation.message_created")["data"]["conversation_id"],
         conv_id.as_str()
     );
-    assert_eq!(by_type("ticket.deleted")["data"]["ticket"]["id"], ticket.as_str());
+    assert_eq!(
+        by_type("ticket.deleted")["data"]["ticket"]["id"],
+        ticket.as_str()
+    );
     // The ticket's own events reached the endpoint in the order they happened.
     let ticket_events: Vec<String> = got
         .iter()

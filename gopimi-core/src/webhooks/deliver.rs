@@ -121,7 +121,7 @@ impl Deliverer {
     /// Puts a delivery's job back for `at` (no attempt used).
     async fn requeue(&self, d: &WebhookDelivery, at: DateTime<Utc>) -> Result<()> {
         let mut w = Writes::new();
-        add_job(&mut w, d, at)?;
+        add_job(&mut w, d, at, self.clock.now())?;
         w.apply(self.store.as_ref()).await
     }
 
@@ -219,7 +219,7 @@ impl Deliverer {
                     .flatten();
                 d.next_attempt_at = next;
                 match next {
-                    Some(at) => add_job(&mut w, &d, at)?,
+                    Some(at) => add_job(&mut w, &d, at, now)?,
                     None => d.status = WebhookDeliveryStatus::Failed,
                 }
                 if let Some(h) = hook.as_mut() {

@@ -65,21 +65,21 @@ pub fn add_delivery(
     run_at: DateTime<Utc>,
 ) -> Result<()> {
     w.insert(delivery)?;
-    add_job(w, delivery, run_at)
+    add_job(w, delivery, run_at, run_at)
 }
 
-/// Adds a job that (re)tries a delivery at `run_at`.
-pub fn add_job(w: &mut Writes, delivery: &WebhookDelivery, run_at: DateTime<Utc>) -> Result<()> {
+/// Adds a job, written at `now`, that (re)tries a delivery at `run_at`.
+pub fn add_job(
+    w: &mut Writes,
+    delivery: &WebhookDelivery,
+    run_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let payload = DeliverPayload {
         workspace_id: delivery.workspace_id,
         delivery_id: delivery.id,
     };
-    let mut j = job(
-        DELIVER_QUEUE,
-        &payload,
-        Some(delivery.workspace_id.0),
-        run_at,
-    )?;
+    let mut j = job(DELIVER_QUEUE, &payload, Some(delivery.workspace_id.0), now)?;
     j.run_at = run_at;
     w.insert(&mut j)?;
     Ok(())
