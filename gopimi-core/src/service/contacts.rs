@@ -143,6 +143,7 @@ impl Helpdesk {
         acc: &Access,
         input: ContactInput,
         organization: Option<&Organization>,
+        hooks: &super::webhook_hook::Hooks,
     ) -> Result<Contact> {
         let now = self.now();
         let mut contact = Contact {
@@ -162,9 +163,7 @@ impl Helpdesk {
             w.require_exists(Kind::Organization, acc.scope(), o.id.0);
         }
         w.insert(&mut contact)?;
-        self.hooks(acc.ws())
-            .await?
-            .contact(&mut w, "contact.created", &contact, now)?;
+        hooks.contact(&mut w, "contact.created", &contact, now)?;
         w.apply(self.db())
             .await
             .map_err(|e| on_unique(e, "contact_email", "email", EMAIL_TAKEN))?;
@@ -186,7 +185,8 @@ impl Helpdesk {
             None => None,
         };
         self.check_quota(&acc, Resource::Contacts, 1).await?;
-        self.insert_contact(&acc, input, org.as_ref()).await
+        let hooks = self.hooks(workspace_id).await?;
+        self.insert_contact(&acc, input, org.as_ref(), &hooks).await
     }
 
     /// The contact with this address (case-insensitive), if any: how the pipeline matches a
@@ -236,7 +236,8 @@ impl Helpdesk {
             .collect();
         let input = check_contact(&NewContact::new(clean_name, email))?;
         self.check_quota(&acc, Resource::Contacts, 1).await?;
-        match self.insert_contact(&acc, input, None).await {
+        let hooks = self.hooks(acc.ws()).await?;
+        match self.insert_contact(&acc, input, None, &hooks).await {
             Ok(c) => Ok((c, true)),
             Err(Error::Validation { field, .. }) if field == "email" => self
                 .find_contact_by_email(&acc, email)

@@ -90,10 +90,11 @@ impl Deliverer {
         if !hook.enabled {
             return self.give_up(p, "the endpoint is disabled").await;
         }
-        if let Some(at) = delivery.next_attempt_at
-            && at > now
-        {
-            return self.requeue(&delivery, at).await;
+        // Not due yet: this is a stray copy of the job (e.g. one that ran again after a crash
+        // between recording an attempt and completing). The attempt recorded then queued the
+        // job that is due; dropping this one keeps one live job per delivery.
+        if delivery.next_attempt_at.is_some_and(|at| at > now) {
+            return Ok(());
         }
         if let Some(head) = self.head_of_line(&delivery).await?
             && head.id != delivery.id
