@@ -36,6 +36,10 @@ enum Reply {
     Status(u16),
     /// Answers only after the transport has given up.
     Hang,
+    /// `302 Found` back to the receiver itself.
+    Redirect,
+    /// A 200 with a 2 MB body.
+    Huge,
 }
 
 /// One request the receiver got.
@@ -80,6 +84,7 @@ impl Receiver {
         let app = axum::Router::new().fallback(move |headers: HeaderMap, body: Bytes| {
             let state = state.clone();
             async move {
+                use axum::response::IntoResponse;
                 state.got.lock().expect("lock").push(Got { headers, body });
                 let next = state.script.lock().expect("lock").pop_front();
                 let default = *state.default.lock().expect("lock");
@@ -87,11 +92,19 @@ impl Receiver {
                     Reply::Status(s) => (
                         StatusCode::from_u16(s).unwrap_or(StatusCode::OK),
                         format!("answered {s}"),
-                    ),
+                    )
+                        .into_response(),
                     Reply::Hang => {
                         tokio::time::sleep(std::time::Duration::from_secs(5)).await;
-                        (StatusCode::OK, "too late".to_owned())
+                        (StatusCode::OK, "too late".to_owned()).into_response()
                     }
+                    Reply::Redirect => (
+                        StatusCode::FOUND,
+                        [(axum::http::header::LOCATION, "/hooks/elsewhere")],
+                        "moved",
+                    )
+                        .into_response(),
+                    Reply::Huge => (StatusCode::OK, "x".repeat(2 << 20)).into_response(),
                 }
             }
         });
@@ -968,4 +981,23 @@ async fn mail_turned_into_a_ticket_and_a_threaded_reply_emit_their_events() {
         assert_eq!(g.json()["data"]["ticket_id"], ticket);
         assert_eq!(g.json()["data"]["message"]["kind"], "inbound");
     }
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed_and_responses_are_cut() {
+    let env = Env::start(true, WebhookPolicy::default()).await;
+    let (hook, _) = env.hook(json!(["ticket.created"])).await;
+    env.rx.then(&[Reply::Redirect, Reply::Huge]);
+    env.ticket("Moved away").await;
+    env.drain().await;
+    assert_eq!(env.rx.got().len(), 1, "the redirect was not followed");
+    env.later().await;
+    assert_eq!(env.rx.got().len(), 2);
+    let log = env.deliveries(&hook).await;
+    let attempts = log[0]["attempt_log"].as_array().expect("attempts");
+    assert_eq!(attempts[0]["response_status"], 302);
+    assert_eq!(log[0]["status"], "succeeded");
+    assert_eq!(attempts[1]["response_status"], 200);
+    let kept = attempts[1]["response_body"].as_str().expect("body");
+    assert_eq!(kept.len(), gopimi_core::webhooks::RESPONSE_EXCERPT_MAX);
 }
