@@ -308,7 +308,8 @@ impl Helpdesk {
         d.payload = original.payload.clone();
         d.redelivery_of = Some(original.id);
         let mut w = Writes::new();
-        w.require_unchanged(&hook);
+        // The endpoint must still exist; its failure counters may move meanwhile.
+        w.require_exists(Kind::Webhook, acc.scope(), hook.id.0);
         add_delivery(&mut w, &mut d, now)?;
         w.apply(self.db()).await?;
         Ok(d)
@@ -333,7 +334,8 @@ impl Helpdesk {
         );
         let mut d = delivery_for(&hook, &event, now);
         let mut w = Writes::new();
-        w.require_unchanged(&hook);
+        // The endpoint must still exist; its failure counters may move meanwhile.
+        w.require_exists(Kind::Webhook, acc.scope(), hook.id.0);
         add_delivery(&mut w, &mut d, now)?;
         w.apply(self.db()).await?;
         Ok(d)
