@@ -62,7 +62,11 @@ async fn facade(store: SqliteStore, n: u64, events: Option<Vec<String>>) -> f64 
     let store: Arc<dyn Store> = Arc::new(store);
     let desk = Helpdesk::builder(store).build();
     let (user, _) = desk
-        .register(Registration::new("Bench", "bench@example.com", "a long enough password"))
+        .register(Registration::new(
+            "Bench",
+            "bench@example.com",
+            "a long enough password",
+        ))
         .await
         .expect("register");
     let me = Caller::User(user.id);
