@@ -28,7 +28,6 @@ pub const ROTATION_GRACE_MAX_SECS: i64 = 7 * 24 * 3600;
 
 /// A new endpoint.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct NewWebhook {
     pub url: String,
     /// Event types; empty (or `["*"]`) means all.
@@ -52,7 +51,6 @@ impl NewWebhook {
 /// Changes to an endpoint; absent fields stay. Enabling a disabled endpoint clears its failure
 /// record.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct WebhookPatch {
     #[serde(default)]
     pub url: Option<String>,

@@ -28,7 +28,6 @@ pub struct NewWebhookBody {
 
 /// `POST /webhooks/{id}/rotate-secret` (optional body).
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct RotateBody {
     /// How long the old secret keeps signing too (seconds; default 86400, 0 for none, at most
     /// 604800).
