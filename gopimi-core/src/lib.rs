@@ -29,6 +29,7 @@ pub mod search;
 pub mod service;
 pub mod sla;
 pub mod store;
+pub mod webhooks;
 
 #[cfg(feature = "testing")]
 pub mod testing;

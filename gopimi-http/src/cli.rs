@@ -246,7 +246,8 @@ fn helpdesk(
 ) -> Result<Helpdesk, gopimi_core::Error> {
     let mut b = Helpdesk::builder(store)
         .blobs(blobs)
-        .default_plan(args.default_plan.parse()?);
+        .default_plan(args.default_plan.parse()?)
+        .webhook_allow_private(args.webhook_allow_private);
     if let Some(d) = args
         .platform_domain
         .as_deref()
@@ -376,12 +377,27 @@ fn pipeline(
 ) -> Result<(crate::jobs::Pipeline, String), gopimi_core::Error> {
     let (sender, line) = crate::providers::mail_sender(args)?;
     let signers = crate::providers::signers(args, backend != backend::Backend::Memory)?;
+    let notify = crate::providers::notify_config(args, listen);
+    #[cfg(feature = "webhooks")]
+    let webhooks = {
+        let policy = gopimi_core::webhooks::WebhookPolicy {
+            urls: gopimi_core::webhooks::UrlPolicy::new(args.webhook_allow_private),
+            ..Default::default()
+        };
+        Some(crate::jobs::default_webhooks(
+            policy,
+            notify.from_address.clone(),
+        )?)
+    };
+    #[cfg(not(feature = "webhooks"))]
+    let webhooks = None;
     Ok((
         crate::jobs::Pipeline {
             sender,
             signer: signers.message_ids,
             unsubscribe: signers.unsubscribe,
-            notify: crate::providers::notify_config(args, listen),
+            notify,
+            webhooks,
         },
         line,
     ))

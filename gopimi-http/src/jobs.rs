@@ -1,6 +1,7 @@
 //! The job runner of this server and its periodic tasks: the pipeline's queues (inbound
-//! processing, outbound mail), notification and verification emails and the SLA sweep, with the providers the
-//! composition root picked.
+//! processing, outbound mail), notification and verification emails, the SLA sweep, and the
+//! webhook queues when a transport is configured, with the providers the composition root
+//! picked.
 
 use crate::workers::PeriodicTask;
 use async_trait::async_trait;
@@ -10,6 +11,7 @@ use gopimi_core::notify::{NOTIFY_QUEUE, NotifyConfig, NotifyHandler, Unsubscribe
 use gopimi_core::pipeline::pipeline_runner;
 use gopimi_core::service::{Helpdesk, VERIFY_QUEUE, VerificationMailHandler};
 use gopimi_core::sla::{SWEEP_QUEUE, SlaSweeper};
+use gopimi_core::webhooks::{WebhookPolicy, WebhookTransport, with_webhooks};
 use std::sync::Arc;
 
 /// What the runner needs besides the helpdesk.
@@ -23,14 +25,47 @@ pub struct Pipeline {
     pub unsubscribe: UnsubscribeSigner,
     /// Sender and link base of notification emails.
     pub notify: NotifyConfig,
+    /// Outbound webhooks; `None` leaves their queues to another process.
+    pub webhooks: Option<Webhooks>,
+}
+
+/// How webhooks are sent.
+#[derive(Clone)]
+pub struct Webhooks {
+    /// The HTTP transport.
+    pub transport: Arc<dyn WebhookTransport>,
+    /// Retries, disabling and the address rule.
+    pub policy: WebhookPolicy,
+    /// The sender of the "endpoint disabled" email to owners.
+    pub from_address: String,
 }
 
 impl std::fmt::Debug for Pipeline {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pipeline")
             .field("notify", &self.notify)
+            .field("webhooks", &self.webhooks.is_some())
             .finish_non_exhaustive()
     }
+}
+
+/// The reqwest transport with the default limits and `policy`'s address rule.
+#[cfg(feature = "webhooks")]
+pub fn default_webhooks(
+    policy: WebhookPolicy,
+    from_address: String,
+) -> gopimi_core::Result<Webhooks> {
+    let transport = crate::webhook_transport::ReqwestTransport::new(
+        crate::webhook_transport::TransportConfig {
+            urls: policy.urls,
+            ..Default::default()
+        },
+    )?;
+    Ok(Webhooks {
+        transport: Arc::new(transport),
+        policy,
+        from_address,
+    })
 }
 
 /// The runner with every queue this build handles. Its name in leases is unique per process
@@ -41,7 +76,7 @@ pub fn runner(helpdesk: &Helpdesk, pipeline: &Pipeline) -> JobRunner {
 
 /// [`runner`] with a worker name of the caller's choosing (tests run several in one process).
 pub fn named_runner(helpdesk: &Helpdesk, pipeline: &Pipeline, worker: String) -> JobRunner {
-    pipeline_runner(
+    let r = pipeline_runner(
         helpdesk,
         pipeline.sender.clone(),
         pipeline.signer.clone(),
@@ -64,7 +99,19 @@ pub fn named_runner(helpdesk: &Helpdesk, pipeline: &Pipeline, worker: String) ->
             pipeline.sender.clone(),
             pipeline.notify.from_address.clone(),
         )),
-    )
+    );
+    match &pipeline.webhooks {
+        Some(w) => with_webhooks(
+            r,
+            helpdesk.store().clone(),
+            helpdesk.clock().clone(),
+            w.transport.clone(),
+            pipeline.sender.clone(),
+            &w.from_address,
+            w.policy,
+        ),
+        None => r,
+    }
 }
 
 /// The SLA sweeper over the helpdesk's store and clock.

@@ -55,6 +55,8 @@ pub mod routes;
 pub mod server;
 pub mod state;
 pub mod views;
+#[cfg(feature = "webhooks")]
+pub mod webhook_transport;
 pub mod workers;
 
 pub use config::HttpConfig;

@@ -123,3 +123,51 @@ pub fn all<T>(items: Vec<T>) -> Paged<T> {
     let per = u32::try_from(n.max(1)).unwrap_or(u32::MAX);
     Paged::new(items, 1, per, n)
 }
+
+/// A webhook endpoint as the API shows it: never its secret.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WebhookView {
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub url: String,
+    /// Subscribed event types; empty means all.
+    pub events: Vec<String>,
+    pub enabled: bool,
+    /// Why it was disabled automatically, if it was.
+    pub disabled_reason: Option<String>,
+    /// Failed attempts in a row.
+    pub consecutive_failures: u32,
+    pub failing_since: Option<DateTime<Utc>>,
+    /// While a rotated secret's grace period lasts: when the old secret stops signing.
+    pub previous_secret_expires_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl WebhookView {
+    /// The view at `now` (an ended grace period is not shown).
+    pub fn new(w: gopimi_core::model::Webhook, now: DateTime<Utc>) -> Self {
+        WebhookView {
+            id: w.id.0,
+            workspace_id: w.workspace_id.0,
+            url: w.url,
+            events: w.events,
+            enabled: w.enabled,
+            disabled_reason: w.disabled_reason,
+            consecutive_failures: w.consecutive_failures,
+            failing_since: w.failing_since,
+            previous_secret_expires_at: w.previous_secret_expires_at.filter(|t| *t > now),
+            created_at: w.created_at,
+            updated_at: w.updated_at,
+        }
+    }
+}
+
+/// A webhook endpoint with its secret: only in the answers to creation and rotation.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WebhookWithSecret {
+    #[serde(flatten)]
+    pub webhook: WebhookView,
+    /// `whsec_` + base64; shown this once.
+    pub secret: String,
+}

@@ -211,7 +211,7 @@ mod sqlite {
             panic!("an unmigrated database was accepted")
         };
         assert!(err.to_string().contains("gopimi migrate"), "{err}");
-        assert_eq!(gopimi_store_sql::migrate(&fresh).await.expect("migrate"), 1);
+        assert_eq!(gopimi_store_sql::migrate(&fresh).await.expect("migrate"), 2);
         gopimi_store_sql::connect_with(&fresh, &options)
             .await
             .expect("now current");

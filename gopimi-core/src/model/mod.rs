@@ -62,6 +62,6 @@ pub use sla_policy::{
 pub use tag::Tag;
 pub use ticket::{Priority, Ticket, TicketStatus};
 pub use user::User;
-pub use webhook::{Webhook, WebhookDelivery, WebhookDeliveryStatus};
+pub use webhook::{Webhook, WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus};
 pub use workspace::Workspace;
 pub use workspace_email::{Purpose, WorkspaceEmail};

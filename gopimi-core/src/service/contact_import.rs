@@ -98,6 +98,8 @@ impl Helpdesk {
             .map_err(|e| Error::validation("file", format!("unreadable header row: {e}")))?
             .clone();
         let fields = self.all_custom_fields(&acc).await?;
+        // The workspace's endpoints, read once for the whole file.
+        let hooks = self.hooks(acc.ws()).await?;
         let mut report = ImportReport::default();
         let mut columns = Vec::with_capacity(headers.len());
         for h in headers.iter() {
@@ -222,7 +224,7 @@ impl Helpdesk {
                 },
                 None => None,
             };
-            match self.insert_contact(&acc, input, org.as_ref()).await {
+            match self.insert_contact(&acc, input, org.as_ref(), &hooks).await {
                 Ok(contact) => {
                     report.created += 1;
                     room = room.map(|r| r.saturating_sub(1));

@@ -143,6 +143,7 @@ impl Helpdesk {
         acc: &Access,
         input: ContactInput,
         organization: Option<&Organization>,
+        hooks: &super::webhook_hook::Hooks,
     ) -> Result<Contact> {
         let now = self.now();
         let mut contact = Contact {
@@ -162,6 +163,7 @@ impl Helpdesk {
             w.require_exists(Kind::Organization, acc.scope(), o.id.0);
         }
         w.insert(&mut contact)?;
+        hooks.contact(&mut w, "contact.created", &contact, now)?;
         w.apply(self.db())
             .await
             .map_err(|e| on_unique(e, "contact_email", "email", EMAIL_TAKEN))?;
@@ -183,7 +185,8 @@ impl Helpdesk {
             None => None,
         };
         self.check_quota(&acc, Resource::Contacts, 1).await?;
-        self.insert_contact(&acc, input, org.as_ref()).await
+        let hooks = self.hooks(workspace_id).await?;
+        self.insert_contact(&acc, input, org.as_ref(), &hooks).await
     }
 
     /// The contact with this address (case-insensitive), if any: how the pipeline matches a
@@ -233,7 +236,8 @@ impl Helpdesk {
             .collect();
         let input = check_contact(&NewContact::new(clean_name, email))?;
         self.check_quota(&acc, Resource::Contacts, 1).await?;
-        match self.insert_contact(&acc, input, None).await {
+        let hooks = self.hooks(acc.ws()).await?;
+        match self.insert_contact(&acc, input, None, &hooks).await {
             Ok(c) => Ok((c, true)),
             Err(Error::Validation { field, .. }) if field == "email" => self
                 .find_contact_by_email(&acc, email)
@@ -314,6 +318,7 @@ impl Helpdesk {
             Some(None) => Some(None),
             None => None,
         };
+        let hooks = self.hooks(workspace_id).await?;
         with_retry(|| async {
             let mut c = self.load_contact(&acc, id).await?;
             let before = c.clone();
@@ -341,6 +346,7 @@ impl Helpdesk {
                 w.require_exists(Kind::Organization, acc.scope(), o.id.0);
             }
             w.update(&mut c)?;
+            hooks.contact(&mut w, "contact.updated", &c, c.updated_at)?;
             w.apply(self.db())
                 .await
                 .map_err(|e| on_unique(e, "contact_email", "email", EMAIL_TAKEN))?;

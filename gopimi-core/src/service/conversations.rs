@@ -262,6 +262,7 @@ impl Helpdesk {
             ),
         };
         check_owned_rows(workspace_id, message.as_ref(), &attachments)?;
+        let hooks = self.hooks(workspace_id).await?;
         let now = self.now();
         let id = ConversationId::new();
         let mut conv = Conversation {
@@ -291,6 +292,7 @@ impl Helpdesk {
             w.require_exists(Kind::WorkspaceEmail, acc.scope(), e.0);
         }
         w.insert(&mut conv)?;
+        hooks.conversation_created(&mut w, &conv, now)?;
         let mut details = serde_json::json!({
             "subject": conv.subject,
             "status": conv.status,
@@ -301,6 +303,7 @@ impl Helpdesk {
         if let Some(m) = msg.as_mut() {
             m.parent = Parent::Conversation(id);
             w.insert(m)?;
+            hooks.message_created(&mut w, m, now)?;
             details["message_id"] = serde_json::json!(m.id);
             for a in &attachments {
                 let mut a = a.clone();

@@ -339,8 +339,11 @@ impl Helpdesk {
                 new,
             )
             .await?;
-        self.mutate_ticket(&acc, ticket_id, acc.caller.actor(), |_, w, _| {
-            staged.stage(w)
+        let hooks = self.hooks(workspace_id).await?;
+        self.mutate_ticket(&acc, ticket_id, acc.caller.actor(), |_, w, now| {
+            let changes = staged.stage(w)?;
+            hooks.message_created(w, &staged.message, now)?;
+            Ok(changes)
         })
         .await?;
         Ok(with_version_one(staged.message))
@@ -369,8 +372,11 @@ impl Helpdesk {
                 new,
             )
             .await?;
-        self.mutate_conversation(&acc, conversation_id, acc.caller.actor(), |_, w, _| {
-            staged.stage(w)
+        let hooks = self.hooks(workspace_id).await?;
+        self.mutate_conversation(&acc, conversation_id, acc.caller.actor(), |_, w, now| {
+            let changes = staged.stage(w)?;
+            hooks.message_created(w, &staged.message, now)?;
+            Ok(changes)
         })
         .await?;
         Ok(with_version_one(staged.message))
@@ -400,8 +406,10 @@ impl Helpdesk {
         let reopen = !message.auto_submitted && !message.bounce;
         // Who to email about it (the rules skip auto-replies, bounces and spam), read once.
         let audience = self.audience(workspace_id).await?;
-        let stage = |w: &mut Writes| -> Result<Vec<Change>> {
+        let hooks = self.hooks(workspace_id).await?;
+        let stage = |w: &mut Writes, now| -> Result<Vec<Change>> {
             w.insert(&mut message.clone())?;
+            hooks.message_created(w, &message, now)?;
             for a in &attachments {
                 let mut a = a.clone();
                 a.message_id = Some(message.id);
@@ -420,7 +428,7 @@ impl Helpdesk {
         match parent {
             Parent::Ticket(id) => {
                 self.mutate_ticket(&acc, id, actor, |t, w, now| {
-                    let mut changes = stage(w)?;
+                    let mut changes = stage(w, now)?;
                     let notice = Notice::TicketReply {
                         ticket: t,
                         message: &message,
@@ -439,7 +447,7 @@ impl Helpdesk {
             }
             Parent::Conversation(id) => {
                 self.mutate_conversation(&acc, id, actor, |c, w, now| {
-                    let mut changes = stage(w)?;
+                    let mut changes = stage(w, now)?;
                     let notice = Notice::ConversationMessage {
                         conversation: c,
                         message: &message,

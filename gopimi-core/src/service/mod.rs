@@ -75,6 +75,8 @@ pub mod ticket_list;
 pub mod tickets;
 pub mod tokens;
 pub mod users;
+pub mod webhook_hook;
+pub mod webhooks;
 pub mod workspaces;
 
 pub use access::{Access, Caller};
@@ -106,6 +108,7 @@ pub use ticket_list::{Embed, TicketQuery, TicketView};
 pub use tickets::{AgentSummary, NewTicket, OpenedTicket, TicketOrigin, TicketPatch};
 pub use tokens::IssuedToken;
 pub use users::{ProfilePatch, Registration};
+pub use webhooks::{CreatedWebhook, NewWebhook, WebhookPatch};
 pub use workspaces::{WorkspacePatch, WorkspaceSummary};
 
 use crate::blob::{BlobStore, MemoryBlobStore};
@@ -123,6 +126,8 @@ pub struct HelpdeskConfig {
     pub default_plan: Plan,
     /// The domain forwarding addresses are issued on (`<random>@<platform_domain>`).
     pub platform_domain: String,
+    /// Where webhook endpoints may point (private addresses only when allowed).
+    pub webhook_urls: crate::webhooks::UrlPolicy,
 }
 
 impl Default for HelpdeskConfig {
@@ -130,6 +135,7 @@ impl Default for HelpdeskConfig {
         HelpdeskConfig {
             default_plan: Plan::Business,
             platform_domain: "mail.gopimi.localhost".to_owned(),
+            webhook_urls: crate::webhooks::UrlPolicy::default(),
         }
     }
 }
@@ -282,6 +288,13 @@ impl HelpdeskBuilder {
     /// Without one, domains are recorded but cannot be verified.
     pub fn domain_provider(mut self, provider: Arc<dyn DomainProvider>) -> Self {
         self.domains = Some(provider);
+        self
+    }
+
+    /// Lets webhook endpoints point to loopback and private addresses (development only;
+    /// `GOPIMI_WEBHOOK_ALLOW_PRIVATE`).
+    pub fn webhook_allow_private(mut self, allow: bool) -> Self {
+        self.config.webhook_urls = crate::webhooks::UrlPolicy::new(allow);
         self
     }
 

@@ -130,6 +130,7 @@ impl Helpdesk {
     }
 
     pub(crate) async fn purge_ticket(&self, acc: &Access, id: TicketId) -> Result<()> {
+        let hooks = self.hooks(acc.ws()).await?;
         let blob_keys = with_retry(|| async {
             let ticket = self.load_ticket(acc, id).await?;
             let messages: Vec<Message> = fetch_all(
@@ -156,6 +157,7 @@ impl Helpdesk {
             }
             // At the version read: a message added meanwhile bumps the ticket and retries.
             w.delete(&ticket);
+            hooks.ticket_deleted(&mut w, &ticket, self.now())?;
             w.apply(self.db()).await?;
             Ok(attachments
                 .into_iter()

@@ -204,6 +204,7 @@ impl Helpdesk {
             true => Some(self.audience(workspace_id).await?),
             false => None,
         };
+        let hooks = self.hooks(workspace_id).await?;
 
         let _turn = self.creation_turn(workspace_id).lock().await;
         with_retry(|| async {
@@ -247,6 +248,7 @@ impl Helpdesk {
                 w.require_exists(Kind::WorkspaceEmail, acc.scope(), e.0);
             }
             w.insert(&mut ticket)?;
+            hooks.ticket_created(&mut w, &ticket, now)?;
             let mut details = serde_json::json!({
                 "number": ticket.number,
                 "subject": ticket.subject,
@@ -258,6 +260,7 @@ impl Helpdesk {
             if let Some(m) = msg.as_mut() {
                 m.parent = Parent::Ticket(ticket_id);
                 w.insert(m)?;
+                hooks.message_created(&mut w, m, now)?;
                 details["message_id"] = serde_json::json!(m.id);
                 for a in &attachments {
                     let mut a = a.clone();
@@ -349,6 +352,7 @@ impl Helpdesk {
         if changes.is_empty() {
             return Ok(before);
         }
+        let hooks = self.hooks(ticket.workspace_id).await?;
         let mut sla = SlaOutcome::default();
         if before.priority != ticket.priority {
             let t = SlaTrigger::PriorityChanged {
@@ -381,6 +385,7 @@ impl Helpdesk {
         self.notify_ticket_change(&before, &ticket, &changes, actor, now, &mut w)
             .await?;
         w.update(&mut ticket)?;
+        hooks.ticket_changed(&mut w, &before, &ticket, &changes, now)?;
         for (action, details) in changes {
             w.insert(&mut activity::entry(
                 ticket.workspace_id,

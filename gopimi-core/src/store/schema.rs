@@ -555,6 +555,7 @@ static WEBHOOK_DELIVERY: KindSchema = KindSchema {
         f("webhook_id", U),
         f("delivery_status", Text),
         f("created_at", Time),
+        f("order_key", Text),
     ],
     uniques: &[],
     sets: &[],

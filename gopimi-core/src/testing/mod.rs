@@ -56,6 +56,7 @@ pub mod sort;
 pub mod uniques;
 pub mod versions;
 pub mod visibility;
+pub mod webhooks;
 
 use crate::store::Store;
 use std::future::Future;
@@ -308,6 +309,8 @@ macro_rules! __gopimi_conformance_cases {
             conformance_jobs_dead_jobs_stay = jobs::dead_jobs_stay (CurrentThread);
             conformance_jobs_claims_span_workspaces = jobs::claims_span_workspaces (CurrentThread);
             conformance_jobs_concurrent_claimers = jobs::concurrent_claimers (MultiThread);
+
+            conformance_webhooks_head_of_line = webhooks::head_of_line (CurrentThread);
 
             conformance_purge_removes_only_that_workspace = purge::removes_only_that_workspace (CurrentThread);
             conformance_purge_frees_unique_keys = purge::frees_unique_keys (CurrentThread);

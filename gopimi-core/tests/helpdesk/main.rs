@@ -22,3 +22,4 @@ mod roles;
 mod settings;
 mod sla;
 mod users;
+mod webhooks;

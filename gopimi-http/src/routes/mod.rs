@@ -20,6 +20,7 @@ pub mod openapi;
 pub mod settings;
 pub mod tickets;
 pub mod unsubscribe;
+pub mod webhooks;
 pub mod workspaces;
 
 use crate::auth;
@@ -185,4 +186,11 @@ fn authenticated() -> OpenApiRouter<AppState> {
         .routes(routes!(attachments::download, attachments::delete))
         // notifications
         .routes(routes!(notifications::get, notifications::put))
+        // webhooks
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::get, webhooks::update, webhooks::delete))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::redeliver))
+        .routes(routes!(webhooks::test))
+        .routes(routes!(webhooks::rotate_secret))
 }

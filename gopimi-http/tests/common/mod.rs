@@ -238,6 +238,7 @@ impl TestServer {
                     from_name: "gopimi".into(),
                     public_url: format!("http://{addr}"),
                 },
+                webhooks: None,
             };
             let mut w = gopimi_http::workers::Workers::new();
             w.spawn_jobs(
@@ -260,6 +261,31 @@ impl TestServer {
             task: Some(task),
             workers,
             _guard: guard,
+        }
+    }
+
+    /// A server over a helpdesk the test built (its own clock, configuration), with no
+    /// background workers: the test runs jobs itself.
+    pub async fn with_helpdesk(helpdesk: Helpdesk, config: HttpConfig) -> TestServer {
+        let store = helpdesk.store().clone();
+        let state = AppState::new(helpdesk, config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (tx, rx) = oneshot::channel::<()>();
+        let app = gopimi_http::router(state);
+        let task = tokio::spawn(gopimi_http::server::serve(listener, app, async move {
+            let _ = rx.await;
+        }));
+        TestServer {
+            base: format!("http://{addr}/api/v1"),
+            client: Client::new(),
+            store,
+            stop: Some(tx),
+            task: Some(task),
+            workers: None,
+            _guard: None,
         }
     }
 
