@@ -1008,3 +1008,56 @@ async fn redirects_are_not_followed_and_responses_are_cut() {
     let kept = attempts[1]["response_body"].as_str().expect("body");
     assert_eq!(kept.len(), gopimi_core::webhooks::RESPONSE_EXCERPT_MAX);
 }
+
+#[tokio::test]
+async fn a_lost_job_does_not_hold_a_tickets_later_events_back_for_good() {
+    use gopimi_core::store::{Kind, Query, StoreExt, Writes};
+    let env = Env::start(true, WebhookPolicy::default()).await;
+    let (hook, _) = env.hook(json!([])).await;
+    let a = env.ticket("First").await;
+    env.set_status(&a, "pending").await;
+    // Every delivery job is lost before it ran (say, dead-lettered while the store was down).
+    let jobs: Vec<gopimi_core::model::Job> = env
+        .s
+        .store
+        .find(&Query::new(Kind::Job, None).limit(100))
+        .await
+        .expect("jobs");
+    let mut w = Writes::new();
+    let mut lost = 0;
+    for j in jobs.iter().filter(|j| j.queue == "webhook.deliver") {
+        w.delete(j);
+        lost += 1;
+    }
+    assert!(lost >= 2, "the ticket's events were queued");
+    w.apply(env.s.store.as_ref()).await.expect("lose the jobs");
+    // A later event arrives; its delivery finds the earlier ones overdue and revives them.
+    env.set_status(&a, "resolved").await;
+    env.drain().await;
+    env.clock.advance(Duration::minutes(16));
+    // Each turn of the waiting delivery revives the overdue head of line, one at a time.
+    for _ in 0..6 {
+        env.later().await;
+    }
+    let types: Vec<String> = env.rx.types();
+    assert_eq!(
+        types.first().map(String::as_str),
+        Some("ticket.created"),
+        "the oldest event first: {types:?}"
+    );
+    assert_eq!(
+        types
+            .iter()
+            .filter(|t| *t == "ticket.status_changed")
+            .count(),
+        2,
+        "pending, then resolved: {types:?}"
+    );
+    assert!(
+        env.deliveries(&hook)
+            .await
+            .iter()
+            .all(|d| d["status"] == "succeeded"),
+        "every delivery went out"
+    );
+}

@@ -4,6 +4,10 @@
 //! - Ordering: deliveries to one endpoint with the same order key (one ticket's events) go out
 //!   one at a time, oldest first. A delivery that is not the oldest pending one of its key waits
 //!   (its job is put back until the earlier one's next attempt) without using an attempt.
+//!   A head of line that has been due for [`STALLED_HEAD`] without being sent has lost its job
+//!   (dead-lettered after store errors, or removed by hand): the waiting delivery queues the
+//!   head's job again, so one lost job can never hold an object's events back for good. At
+//!   worst the head is then sent twice; receivers deduplicate on `webhook-id`.
 //! - A 2xx answer succeeds. Anything else (3xx included: redirects are not followed), a
 //!   timeout or a network error is a failed attempt, retried with the policy's backoff until its
 //!   attempts are used up; a refused address fails the delivery at once.
@@ -30,6 +34,9 @@ use crate::store::{Filter, Kind, Query, SortKey, Store, StoreExt, Value, Writes}
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
+
+/// How long a head of line may be overdue before a waiting delivery queues its job again.
+pub const STALLED_HEAD: Duration = Duration::minutes(15);
 
 /// The `user-agent` of every request.
 pub const USER_AGENT: &str = concat!("gopimi-webhooks/", env!("CARGO_PKG_VERSION"));
@@ -99,6 +106,14 @@ impl Deliverer {
         if let Some(head) = self.head_of_line(&delivery).await?
             && head.id != delivery.id
         {
+            let head_due = head.next_attempt_at.unwrap_or(head.created_at);
+            if now - head_due > STALLED_HEAD {
+                tracing::warn!(delivery = %head.id, "webhook delivery overdue; queueing its job again");
+                let mut w = Writes::new();
+                add_job(&mut w, &head, now, now)?;
+                add_job(&mut w, &delivery, now + Duration::seconds(1), now)?;
+                return w.apply(db).await;
+            }
             let at = head.next_attempt_at.unwrap_or(now).max(now) + Duration::seconds(1);
             tracing::debug!(delivery = %delivery.id, waits_for = %head.id, "webhook delivery waits its turn");
             return self.requeue(&delivery, at).await;
