@@ -1061,3 +1061,67 @@ async fn a_lost_job_does_not_hold_a_tickets_later_events_back_for_good() {
         "every delivery went out"
     );
 }
+
+#[tokio::test]
+async fn spam_stays_out_until_an_agent_takes_it_out_of_spam() {
+    let env = Env::start(true, WebhookPolicy::default()).await;
+    let (status, email) = env
+        .call(
+            Method::POST,
+            "/emails",
+            Some(json!({ "address": "support@acme.test", "purpose": "ticket" })),
+        )
+        .await;
+    assert_eq!(status, 201, "{email}");
+    let (status, blocked) = env
+        .call(
+            Method::POST,
+            "/blocked-senders",
+            Some(json!({ "email": "spammer@example.com" })),
+        )
+        .await;
+    assert_eq!(status, 201, "{blocked}");
+    // (The pipeline records the sender as a contact before it decides on spam; contact events
+    // are not what this test is about.)
+    env.hook(json!([
+        "ticket.created",
+        "ticket.updated",
+        "message.created"
+    ]))
+    .await;
+    let post = |mail: &'static str| {
+        env.s
+            .req(Method::POST, "/inbound/raw?recipient=support@acme.test")
+            .bearer_auth(INBOUND_SECRET)
+            .header("content-type", "message/rfc822")
+            .body(mail)
+            .send()
+    };
+    for mail in [
+        "From: spammer@example.com\r\nTo: support@acme.test\r\nSubject: Cheap pills\r\nMessage-ID: <s1@example.com>\r\n\r\nBuy now.\r\n",
+        "From: spammer@example.com\r\nTo: support@acme.test\r\nSubject: Re: Cheap pills\r\nMessage-ID: <s2@example.com>\r\nIn-Reply-To: <s1@example.com>\r\n\r\nStill cheap.\r\n",
+    ] {
+        assert_eq!(post(mail).await.expect("post").status().as_u16(), 202);
+        env.drain().await;
+    }
+    assert!(
+        env.rx.types().is_empty(),
+        "spam emits nothing: {:?}",
+        env.rx.types()
+    );
+
+    // An agent decides it is not spam: integrators hear of the ticket now.
+    let (_, spam) = env.call(Method::GET, "/tickets/spam", None).await;
+    let ticket = spam["data"][0]["id"]
+        .as_str()
+        .expect("the spam ticket")
+        .to_owned();
+    let (status, body) = env
+        .call(Method::DELETE, &format!("/tickets/{ticket}/spam"), None)
+        .await;
+    assert!(status == 200 || status == 204, "{status} {body}");
+    env.drain().await;
+    let got = env.rx.got();
+    assert_eq!(env.rx.types(), ["ticket.updated"]);
+    assert_eq!(got[0].json()["data"]["ticket"]["spam"], false);
+}

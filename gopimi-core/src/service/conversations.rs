@@ -262,7 +262,7 @@ impl Helpdesk {
             ),
         };
         check_owned_rows(workspace_id, message.as_ref(), &attachments)?;
-        let hooks = self.hooks(workspace_id).await?;
+        let hooks = self.hooks(workspace_id).await?.unless_spam(spam);
         let now = self.now();
         let id = ConversationId::new();
         let mut conv = Conversation {

@@ -407,9 +407,9 @@ impl Helpdesk {
         // Who to email about it (the rules skip auto-replies, bounces and spam), read once.
         let audience = self.audience(workspace_id).await?;
         let hooks = self.hooks(workspace_id).await?;
-        let stage = |w: &mut Writes, now| -> Result<Vec<Change>> {
+        let stage = |w: &mut Writes, now, spam: bool| -> Result<Vec<Change>> {
             w.insert(&mut message.clone())?;
-            hooks.message_created(w, &message, now)?;
+            hooks.unless_spam(spam).message_created(w, &message, now)?;
             for a in &attachments {
                 let mut a = a.clone();
                 a.message_id = Some(message.id);
@@ -428,7 +428,7 @@ impl Helpdesk {
         match parent {
             Parent::Ticket(id) => {
                 self.mutate_ticket(&acc, id, actor, |t, w, now| {
-                    let mut changes = stage(w, now)?;
+                    let mut changes = stage(w, now, t.spam)?;
                     let notice = Notice::TicketReply {
                         ticket: t,
                         message: &message,
@@ -447,7 +447,7 @@ impl Helpdesk {
             }
             Parent::Conversation(id) => {
                 self.mutate_conversation(&acc, id, actor, |c, w, now| {
-                    let mut changes = stage(w, now)?;
+                    let mut changes = stage(w, now, c.spam)?;
                     let notice = Notice::ConversationMessage {
                         conversation: c,
                         message: &message,

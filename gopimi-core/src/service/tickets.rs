@@ -204,7 +204,7 @@ impl Helpdesk {
             true => Some(self.audience(workspace_id).await?),
             false => None,
         };
-        let hooks = self.hooks(workspace_id).await?;
+        let hooks = self.hooks(workspace_id).await?.unless_spam(spam);
 
         let _turn = self.creation_turn(workspace_id).lock().await;
         with_retry(|| async {

@@ -14,6 +14,12 @@
 //!
 //! A ticket's events (its messages' included) share the order key `ticket:<id>`, so they
 //! reach each endpoint in the order they happened.
+//!
+//! Spam stays out, as it does from notifications: a ticket or conversation that arrives as
+//! spam emits no `*.created` event, mail threaded into a spam ticket or conversation emits no
+//! message event, and changes to a ticket that stays in spam emit nothing. Marking a ticket as
+//! spam, or taking it out, is a `ticket.updated` (with the whole ticket), so an integrator can
+//! drop it or pick it up.
 
 use super::Helpdesk;
 use super::activity::ActivityAction;
@@ -32,6 +38,11 @@ use serde_json::json;
 pub(crate) struct Hooks(Vec<Webhook>);
 
 impl Hooks {
+    /// These hooks, or none for something that is spam.
+    pub(crate) fn unless_spam(&self, spam: bool) -> Hooks {
+        if spam { Hooks::default() } else { self.clone() }
+    }
+
     /// Adds one event's deliveries to a batch.
     pub(crate) fn emit(
         &self,
@@ -105,6 +116,9 @@ impl Hooks {
         changes: &[Change],
         now: DateTime<Utc>,
     ) -> Result<()> {
+        if before.spam && after.spam {
+            return Ok(());
+        }
         let key = || ticket_key(after.id);
         let ws = after.workspace_id;
         let fields: Vec<serde_json::Value> = changes
