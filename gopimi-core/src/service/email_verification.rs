@@ -205,12 +205,7 @@ impl Helpdesk {
                     "this code is wrong or has expired; ask for a new one",
                 ));
             }
-            e.verified = true;
-            e.verification_code = None;
-            e.updated_at = now;
-            let mut w = Writes::new();
-            w.update(&mut e)?;
-            w.apply(self.db()).await?;
+            self.mark_verified(&mut e, now).await?;
             Ok(e)
         })
         .await
@@ -236,18 +231,22 @@ impl Helpdesk {
                 .db()
                 .require(Some(email.workspace_id.0), email.id.0)
                 .await?;
-            if e.verified {
-                return Ok(true);
+            if !e.verified {
+                self.mark_verified(&mut e, now).await?;
             }
-            e.verified = true;
-            e.verification_code = None;
-            e.updated_at = now;
-            let mut w = Writes::new();
-            w.update(&mut e)?;
-            w.apply(self.db()).await?;
             Ok(true)
         })
         .await
+    }
+
+    /// Writes `e` as verified, its code spent (at the version read).
+    async fn mark_verified(&self, e: &mut WorkspaceEmail, now: DateTime<Utc>) -> Result<()> {
+        e.verified = true;
+        e.verification_code = None;
+        e.updated_at = now;
+        let mut w = Writes::new();
+        w.update(e)?;
+        w.apply(self.db()).await
     }
 }
 

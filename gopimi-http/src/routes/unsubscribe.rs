@@ -129,19 +129,29 @@ pub async fn show(
         Ok::<_, ApiError>(view(&state, &claim, "valid").await)
     }
     .await;
-    match (result, html) {
-        (Ok(v), false) => Json(v).into_response(),
-        (Ok(v), true) => Html(page(
+    respond(result, html, |v| {
+        page(
             "Unsubscribe",
             &format!(
                 "<p>Stop emails when {}{}?</p>\
                  <form method=\"post\"><input type=\"hidden\" name=\"List-Unsubscribe\" \
                  value=\"One-Click\"><button type=\"submit\">Unsubscribe</button></form>",
-                describe(event_of(&v)),
-                workspace_label(&v),
+                describe(event_of(v)),
+                workspace_label(v),
             ),
-        ))
-        .into_response(),
+        )
+    })
+}
+
+/// JSON for API clients, a page for browsers; errors alike.
+fn respond(
+    result: ApiResult<UnsubscribeView>,
+    html: bool,
+    render: impl FnOnce(&UnsubscribeView) -> String,
+) -> Response {
+    match (result, html) {
+        (Ok(v), false) => Json(v).into_response(),
+        (Ok(v), true) => Html(render(&v)).into_response(),
         (Err(e), true) => html_error(&e),
         (Err(e), false) => e.into_response(),
     }
@@ -184,19 +194,15 @@ pub async fn confirm(
         Ok::<_, ApiError>(view(&state, done.claim(), status).await)
     }
     .await;
-    match (result, html) {
-        (Ok(v), false) => Json(v).into_response(),
-        (Ok(v), true) => Html(page(
+    respond(result, html, |v| {
+        page(
             "Unsubscribed",
             &format!(
                 "<p>You will no longer get emails when {}{}. You can turn them back on in your \
                  notification settings.</p>",
-                describe(event_of(&v)),
-                workspace_label(&v),
+                describe(event_of(v)),
+                workspace_label(v),
             ),
-        ))
-        .into_response(),
-        (Err(e), true) => html_error(&e),
-        (Err(e), false) => e.into_response(),
-    }
+        )
+    })
 }
