@@ -86,12 +86,47 @@ pub fn describe(engine: Engine, url: &str) -> String {
             };
             format!("{} database at {host}{port}{db}", engine.name())
         }
-        Err(_) => format!(
-            "{} database (unparsable {} URL)",
-            engine.name(),
-            scheme(url).unwrap_or("?")
-        ),
+        Err(_) => {
+            let scheme = scheme(url).unwrap_or("?");
+            match lenient_authority(url).map(|a| a.host) {
+                Some(host) if !host.is_empty() => format!(
+                    "{} database at {host} (unparsable {scheme} URL)",
+                    engine.name()
+                ),
+                _ => format!("{} database (unparsable {scheme} URL)", engine.name()),
+            }
+        }
     }
+}
+
+/// The parts of a URL's authority (`user:password@host:port`), found by hand for a URL the
+/// `url` crate refuses (a port out of range, a stray space), so the error can still name the
+/// host and the password can still be kept out of it.
+struct Authority<'a> {
+    /// Everything before the last `@`, if there is one: the user and the password.
+    userinfo: Option<&'a str>,
+    /// The host and port as written.
+    host: &'a str,
+}
+
+fn lenient_authority(url: &str) -> Option<Authority<'_>> {
+    let (_, rest) = url.split_once("://")?;
+    // A password may hold `/`, `?` or `#` unencoded, a host never holds `@`: split userinfo at
+    // the last `@` before the path of whatever follows it.
+    let (userinfo, after) = match rest.rfind('@') {
+        Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
+        None => (None, rest),
+    };
+    let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+    let host = &after[..end];
+    // Only show what can be a host and port; anything else stays out of the message.
+    let plausible = host
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '[' | ']'));
+    Some(Authority {
+        userinfo,
+        host: if plausible { host } else { "" },
+    })
 }
 
 fn describe_sqlite(url: &str) -> String {
@@ -125,6 +160,20 @@ fn redact(message: &str, url: &str) -> String {
             }
         }
     }
+    if url::Url::parse(url).is_err() {
+        // Not a URL the parser accepts: treat all of the user information as secret.
+        if let Some(info) = lenient_authority(url).and_then(|a| a.userinfo) {
+            let password = info.split_once(':').map_or(info, |(_, p)| p);
+            secrets.extend(
+                [info, password]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned),
+            );
+        }
+    }
+    // Longest first, so a secret containing another is replaced whole.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     let mut out = message.to_owned();
     for s in secrets {
         out = out.replace(&s, "***");
@@ -173,6 +222,21 @@ mod tests {
         assert_eq!(d, "MySQL database at 127.0.0.1/test");
         let d = describe(Engine::Postgres, "postgres://user:pa ss@[bad");
         assert!(!d.contains("pa ss"), "{d}");
+        let d = describe(
+            Engine::Postgres,
+            "postgres://app:s3/c@ret@db.internal:99999999/gopimi",
+        );
+        assert_eq!(
+            d,
+            "PostgreSQL database at db.internal:99999999 (unparsable postgres URL)"
+        );
+        assert_eq!(
+            redact(
+                "bad app:s3/c@ret or s3/c@ret",
+                "postgres://app:s3/c@ret@h:99999999/db"
+            ),
+            "bad *** or ***"
+        );
         assert_eq!(
             describe(Engine::Sqlite, "sqlite::memory:"),
             "SQLite in-memory database"

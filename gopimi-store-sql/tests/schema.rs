@@ -211,7 +211,14 @@ mod sqlite {
             panic!("an unmigrated database was accepted")
         };
         assert!(err.to_string().contains("gopimi migrate"), "{err}");
-        assert_eq!(gopimi_store_sql::migrate(&fresh).await.expect("migrate"), 2);
+        let newest = gopimi_store_sql::sqlite::MIGRATOR
+            .iter()
+            .map(|m| m.version)
+            .max();
+        assert_eq!(
+            Some(gopimi_store_sql::migrate(&fresh).await.expect("migrate")),
+            newest
+        );
         gopimi_store_sql::connect_with(&fresh, &options)
             .await
             .expect("now current");
