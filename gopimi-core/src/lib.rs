@@ -19,6 +19,7 @@
 pub mod blob;
 pub mod clock;
 pub mod error;
+pub mod housekeeping;
 pub mod ids;
 pub mod jobs;
 pub mod mail;

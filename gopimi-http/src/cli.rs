@@ -403,8 +403,8 @@ fn pipeline(
     ))
 }
 
-/// The job runner and the periodic SLA sweep (every `GOPIMI_SLA_SWEEP_SECONDS`; 0 turns the
-/// sweep off in this process, for deployments that run it elsewhere).
+/// The job runner, the periodic SLA sweep (every `GOPIMI_SLA_SWEEP_SECONDS`; 0 turns the
+/// sweep off in this process, for deployments that run it elsewhere) and hourly housekeeping.
 fn start_workers(
     workers: &mut Workers,
     desk: &Helpdesk,
@@ -423,6 +423,10 @@ fn start_workers(
             Duration::from_secs(args.sla_sweep_seconds),
         );
     }
+    workers.spawn_periodic(
+        Arc::new(crate::jobs::HousekeepingTask::new(desk)),
+        crate::jobs::HousekeepingTask::INTERVAL,
+    );
 }
 
 /// A database URL without its password, for printing.

@@ -145,3 +145,40 @@ impl PeriodicTask for SlaSweepTask {
         Ok(())
     }
 }
+
+/// Housekeeping as a periodic task (hourly): expired one-time values and settled webhook
+/// deliveries past their retention (see `gopimi_core::housekeeping`).
+#[derive(Debug, Clone)]
+pub struct HousekeepingTask(pub gopimi_core::housekeeping::Housekeeper);
+
+impl HousekeepingTask {
+    /// How often it runs.
+    pub const INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
+
+    /// The task over the helpdesk's store and clock.
+    pub fn new(helpdesk: &Helpdesk) -> Self {
+        HousekeepingTask(gopimi_core::housekeeping::Housekeeper::new(
+            helpdesk.store().clone(),
+            helpdesk.clock().clone(),
+        ))
+    }
+}
+
+#[async_trait]
+impl PeriodicTask for HousekeepingTask {
+    fn name(&self) -> &'static str {
+        "housekeeping"
+    }
+
+    async fn run(&self) -> gopimi_core::Result<()> {
+        let r = self.0.run_once().await?;
+        if r.nonces > 0 || r.webhook_deliveries > 0 {
+            tracing::info!(
+                nonces = r.nonces,
+                webhook_deliveries = r.webhook_deliveries,
+                "housekeeping"
+            );
+        }
+        Ok(())
+    }
+}

@@ -43,6 +43,7 @@ pub mod due;
 pub mod errors;
 pub mod filters;
 pub mod get_many;
+pub mod housekeeping;
 pub mod isolation;
 pub mod jobs;
 pub mod pagination;
@@ -285,6 +286,7 @@ macro_rules! __gopimi_conformance_cases {
             conformance_sort_default_is_id_order = sort::default_is_id_order (CurrentThread);
 
             conformance_due_sla_due_across_workspaces = due::sla_due_across_workspaces (CurrentThread);
+            conformance_housekeeping_removes_only_what_is_spent = housekeeping::removes_only_what_is_spent (CurrentThread);
 
             conformance_pagination_offset_pages_with_totals = pagination::offset_pages_with_totals (CurrentThread);
             conformance_pagination_past_the_end_and_limit_zero = pagination::past_the_end_and_limit_zero (CurrentThread);
