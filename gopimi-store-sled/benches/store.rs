@@ -16,73 +16,11 @@
 //! already holding the tickets skips both loads and measures the queries again (handy on a
 //! shared machine: load once, measure when it is quiet).
 
-#[path = "../tests/common/mod.rs"]
-mod common;
-
-use chrono::Duration;
-use common::{message, sla_due, t0, ticket, vary};
 use gopimi_core::ids::{UserId, WorkspaceId};
-use gopimi_core::model::{Message, Ticket};
 use gopimi_core::store::{Filter, Kind, Query, SortKey, Store, StoreExt, Value, Writes};
+use gopimi_core::testing::store_bench::{bench_now, rows};
 use gopimi_store_sled::SledStore;
 use std::time::Instant;
-
-const SUBJECT_WORDS: [&str; 8] = [
-    "printer", "invoice", "password", "refund", "shipping", "login", "upgrade", "broken",
-];
-const BODY_WORDS: [&str; 12] = [
-    "please",
-    "help",
-    "the",
-    "order",
-    "arrived",
-    "damaged",
-    "since",
-    "yesterday",
-    "cannot",
-    "account",
-    "thanks",
-    "again",
-];
-
-/// The rows of ticket `i`: deterministic content, fresh time-ordered ids.
-fn rows(ws: WorkspaceId, i: u64, agents: &[UserId]) -> (Ticket, [Message; 2]) {
-    let at = t0() + Duration::seconds(i as i64);
-    let subject = format!(
-        "{} issue {} {}",
-        SUBJECT_WORDS[(i % 8) as usize],
-        i,
-        SUBJECT_WORDS[(i / 8 % 8) as usize]
-    );
-    let mut t = ticket(ws, i as i64 + 1, &subject, at);
-    vary(&mut t, i, agents);
-    t.contact_search = format!("customer{} customer{}@example.com", i % 5000, i % 5000);
-    if i.is_multiple_of(10) {
-        // 10% under an SLA; about one in ten of those (1%) is due at the query's "now".
-        let minutes = if i.is_multiple_of(100) { -30 } else { 600 };
-        t.sla = Some(sla_due(bench_now() + Duration::minutes(minutes)));
-    }
-    let body = |k: u64| {
-        (0..30)
-            .map(|j| BODY_WORDS[((i * 7 + k * 13 + j * 5) % 12) as usize])
-            .collect::<Vec<_>>()
-            .join(" ")
-            + if i.is_multiple_of(50) { " toner" } else { "" }
-    };
-    let m1 = message(ws, t.id, &format!("<{i}.1@mail.example>"), &body(1), at);
-    let m2 = message(
-        ws,
-        t.id,
-        &format!("<{i}.2@mail.example>"),
-        &body(2),
-        at + Duration::minutes(5),
-    );
-    (t, [m1, m2])
-}
-
-fn bench_now() -> chrono::DateTime<chrono::Utc> {
-    t0() + Duration::days(30)
-}
 
 fn median_ms(mut f: impl FnMut()) -> f64 {
     f();

@@ -29,10 +29,11 @@
 
 mod common;
 
-use common::{bench_now, engines, rows};
+use common::engines;
 use gopimi_core::ids::{UserId, WorkspaceId};
 use gopimi_core::store::{Filter, Kind, Query, SortKey, Store, Value, Writes};
 use gopimi_core::testing::sample;
+use gopimi_core::testing::store_bench::{bench_now, rows};
 use std::time::Instant;
 
 /// Tickets per transaction in the multi-row ceiling.

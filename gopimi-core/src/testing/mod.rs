@@ -54,6 +54,7 @@ pub mod search;
 pub mod sets;
 pub mod sla_bench;
 pub mod sort;
+pub mod store_bench;
 pub mod uniques;
 pub mod versions;
 pub mod visibility;
