@@ -266,6 +266,30 @@ impl Env {
         assert_eq!(code, 200, "update ticket: {body}");
     }
 
+    /// Creates `support@acme.test`, a ticket address.
+    async fn support_address(&self) {
+        let (status, email) = self
+            .call(
+                Method::POST,
+                "/emails",
+                Some(json!({ "address": "support@acme.test", "purpose": "ticket" })),
+            )
+            .await;
+        assert_eq!(status, 201, "{email}");
+    }
+
+    /// Posts raw mail to `support@acme.test` through `/inbound/raw`.
+    async fn post_mail(&self, mail: &'static str) -> reqwest::Response {
+        self.s
+            .req(Method::POST, "/inbound/raw?recipient=support@acme.test")
+            .bearer_auth(INBOUND_SECRET)
+            .header("content-type", "message/rfc822")
+            .body(mail)
+            .send()
+            .await
+            .expect("post")
+    }
+
     async fn drain(&self) {
         self.runner.drain(200).await.expect("drain");
     }
@@ -942,38 +966,21 @@ async fn every_kind_of_change_emits_its_event() {
 #[tokio::test]
 async fn mail_turned_into_a_ticket_and_a_threaded_reply_emit_their_events() {
     let env = Env::start(true, WebhookPolicy::default()).await;
-    let (status, email) = env
-        .call(
-            Method::POST,
-            "/emails",
-            Some(json!({ "address": "support@acme.test", "purpose": "ticket" })),
-        )
-        .await;
-    assert_eq!(status, 201, "{email}");
+    env.support_address().await;
     env.hook(json!(["ticket.created", "message.created"])).await;
-    let post = |mail: &'static str| {
-        env.s
-            .req(Method::POST, "/inbound/raw?recipient=support@acme.test")
-            .bearer_auth(INBOUND_SECRET)
-            .header("content-type", "message/rfc822")
-            .body(mail)
-            .send()
-    };
-    let res = post(
+    let res = env.post_mail(
         "From: Bob <bob@example.com>\r\nTo: support@acme.test\r\nSubject: Broken printer\r\n\
          Message-ID: <first@example.com>\r\nDate: Mon, 2 Mar 2026 10:00:00 +0000\r\n\r\nIt is on fire.\r\n",
     )
-    .await
-    .expect("post");
+    .await;
     assert_eq!(res.status().as_u16(), 202);
     env.drain().await;
-    let res = post(
+    let res = env.post_mail(
         "From: Bob <bob@example.com>\r\nTo: support@acme.test\r\nSubject: Re: Broken printer\r\n\
          Message-ID: <second@example.com>\r\nIn-Reply-To: <first@example.com>\r\n\
          References: <first@example.com>\r\nDate: Mon, 2 Mar 2026 10:05:00 +0000\r\n\r\nStill burning.\r\n",
     )
-    .await
-    .expect("post");
+    .await;
     assert_eq!(res.status().as_u16(), 202);
     env.drain().await;
 
@@ -1065,14 +1072,7 @@ async fn a_lost_job_does_not_hold_a_tickets_later_events_back_for_good() {
 #[tokio::test]
 async fn spam_stays_out_until_an_agent_takes_it_out_of_spam() {
     let env = Env::start(true, WebhookPolicy::default()).await;
-    let (status, email) = env
-        .call(
-            Method::POST,
-            "/emails",
-            Some(json!({ "address": "support@acme.test", "purpose": "ticket" })),
-        )
-        .await;
-    assert_eq!(status, 201, "{email}");
+    env.support_address().await;
     let (status, blocked) = env
         .call(
             Method::POST,
@@ -1089,19 +1089,11 @@ async fn spam_stays_out_until_an_agent_takes_it_out_of_spam() {
         "message.created"
     ]))
     .await;
-    let post = |mail: &'static str| {
-        env.s
-            .req(Method::POST, "/inbound/raw?recipient=support@acme.test")
-            .bearer_auth(INBOUND_SECRET)
-            .header("content-type", "message/rfc822")
-            .body(mail)
-            .send()
-    };
     for mail in [
         "From: spammer@example.com\r\nTo: support@acme.test\r\nSubject: Cheap pills\r\nMessage-ID: <s1@example.com>\r\n\r\nBuy now.\r\n",
         "From: spammer@example.com\r\nTo: support@acme.test\r\nSubject: Re: Cheap pills\r\nMessage-ID: <s2@example.com>\r\nIn-Reply-To: <s1@example.com>\r\n\r\nStill cheap.\r\n",
     ] {
-        assert_eq!(post(mail).await.expect("post").status().as_u16(), 202);
+        assert_eq!(env.post_mail(mail).await.status().as_u16(), 202);
         env.drain().await;
     }
     assert!(
