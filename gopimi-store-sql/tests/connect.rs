@@ -120,15 +120,18 @@ mod postgres {
         );
     }
 
-    /// A request waiting on the server (here: on a lock another session holds) when its
-    /// connection is killed fails as `Unavailable`, not a panic; the pool then replaces the
-    /// connection. Only this store's connections are killed (by application name): the
-    /// database is shared with tests running in parallel.
-    #[tokio::test]
-    async fn a_request_killed_mid_flight_is_unavailable_then_the_pool_recovers() {
+    /// A store of two connections in a fresh schema, named by a unique application name so a
+    /// test kills only its own connections (the database is shared with parallel tests):
+    /// the admin URL, the schema, the name and the store.
+    async fn killable_store() -> Option<(
+        String,
+        crate::common::pg::Schema,
+        String,
+        gopimi_store_sql::PostgresStore,
+    )> {
         let Some(url) = crate::common::pg::url() else {
             crate::common::not_configured(crate::common::pg::VAR);
-            return;
+            return None;
         };
         let (schema, options) = crate::common::pg::schema(&url).await;
         let app = format!("gopimi-kill-{}", uuid::Uuid::new_v4().simple());
@@ -140,6 +143,18 @@ mod postgres {
         )
         .await
         .expect("connect");
+        Some((url, schema, app, store))
+    }
+
+    /// A request waiting on the server (here: on a lock another session holds) when its
+    /// connection is killed fails as `Unavailable`, not a panic; the pool then replaces the
+    /// connection. Only this store's connections are killed (by application name): the
+    /// database is shared with tests running in parallel.
+    #[tokio::test]
+    async fn a_request_killed_mid_flight_is_unavailable_then_the_pool_recovers() {
+        let Some((url, schema, app, store)) = killable_store().await else {
+            return;
+        };
         let mut locker = sqlx::PgConnection::connect(&url).await.expect("locker");
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
             "BEGIN; LOCK TABLE {}.tickets IN ACCESS EXCLUSIVE MODE",
@@ -210,20 +225,9 @@ mod postgres {
     /// requests the pool has replaced its connections.
     #[tokio::test]
     async fn killed_connections_are_unavailable_then_replaced() {
-        let Some(url) = crate::common::pg::url() else {
-            crate::common::not_configured(crate::common::pg::VAR);
+        let Some((url, _schema, app, store)) = killable_store().await else {
             return;
         };
-        let (_schema, options) = crate::common::pg::schema(&url).await;
-        let app = format!("gopimi-kill-{}", uuid::Uuid::new_v4().simple());
-        let store = gopimi_store_sql::PostgresStore::connect_options(
-            options.application_name(&app),
-            "test".into(),
-            &url,
-            &StoreOptions::default().max_connections(2),
-        )
-        .await
-        .expect("connect");
         store.ping().await.expect("ping");
         let mut admin = sqlx::PgConnection::connect(&url).await.expect("admin");
         let killed: i64 = sqlx::query_scalar(
