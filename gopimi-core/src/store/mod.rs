@@ -74,8 +74,9 @@ use uuid::Uuid;
 /// The storage port. See the module docs for the contract.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// One row by id. With `workspace_id` set, a row of another workspace is `None`; for
-    /// workspace-scoped kinds callers always set it.
+    /// One row by id. With `workspace_id` set, a row of another workspace is `None`. Reads of
+    /// workspace data set it; `None` on a workspace-scoped kind finds the row wherever it is,
+    /// for ids that name no workspace (the ticket a signed Message-Id names).
     async fn get(
         &self,
         kind: Kind,

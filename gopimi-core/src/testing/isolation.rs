@@ -249,6 +249,36 @@ pub async fn global_rows_by_workspace(store: Arc<dyn Store>) {
 }
 
 /// A routing look-up (no workspace named) finds a workspace-scoped row by a global unique key.
+/// A row of a workspace-scoped kind found by its id alone (`workspace_id: None`): how an id
+/// that names no workspace is resolved (the ticket a signed Message-Id names, when a
+/// provider's delivery report arrives). Scoped reads still see only their workspace.
+pub async fn get_by_id_across_workspaces(store: Arc<dyn Store>) {
+    let s = &*store;
+    let p = pair(s).await;
+    let found = ok(s.get(Kind::Ticket, None, p.ticket_b.id.0).await, "get");
+    let found: Ticket = ok(found.expect("found by id alone").decode(), "decode");
+    assert_eq!(found.workspace_id, p.b.id());
+    assert!(
+        ok(
+            s.get(Kind::Ticket, p.a.scope(), p.ticket_b.id.0).await,
+            "get"
+        )
+        .is_none(),
+        "not through another workspace"
+    );
+    assert!(
+        ok(s.get(Kind::Ticket, None, uuid::Uuid::now_v7()).await, "get").is_none(),
+        "an unknown id"
+    );
+    remove(s, &p.ticket_b).await;
+    assert!(
+        ok(s.get(Kind::Ticket, None, p.ticket_b.id.0).await, "get").is_none(),
+        "gone once deleted"
+    );
+    let still = ok(s.get(Kind::Ticket, None, p.ticket_a.id.0).await, "get");
+    assert_eq!(still.map(|r| r.id), Some(p.ticket_a.id.0));
+}
+
 pub async fn lookup_across_workspaces(store: Arc<dyn Store>) {
     let s = &*store;
     let p = pair(s).await;

@@ -216,6 +216,7 @@ macro_rules! __gopimi_conformance_cases {
             conformance_isolation_require = isolation::require (CurrentThread);
             conformance_isolation_global_rows_by_workspace = isolation::global_rows_by_workspace (CurrentThread);
             conformance_isolation_lookup_across_workspaces = isolation::lookup_across_workspaces (CurrentThread);
+            conformance_isolation_get_by_id_across_workspaces = isolation::get_by_id_across_workspaces (CurrentThread);
 
             conformance_uniques_message_id_per_workspace = uniques::message_id_per_workspace (CurrentThread);
             conformance_uniques_contact_email_per_workspace = uniques::contact_email_per_workspace (CurrentThread);
